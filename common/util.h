@@ -1,0 +1,29 @@
+/* Small helpers every module uses. Allocation failure aborts: a daemon that cannot allocate a
+ * few bytes cannot keep any promise, and carrying NULL checks everywhere hides real errors. */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Grow an array of elements of size `size` so that index `need` fits; *cap is updated. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+#define XGROW(arr, n, cap) ((arr) = xgrow((arr), &(cap), (n) + 1, sizeof(*(arr))))
+
+/* Read a whole file into a NUL-terminated buffer, at most `max` bytes. Returns 0 or -errno
+ * (-EFBIG when larger than max). *len excludes the NUL. */
+int util_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* Monotonic clock in microseconds. */
+unsigned long long util_now_usec(void);
+
+__attribute__((noreturn, format(printf, 1, 2))) void util_die(const char *fmt, ...);

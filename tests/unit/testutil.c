@@ -1,0 +1,70 @@
+#include "tests/unit/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static char tu_path[64];
+
+static void tu_cleanup(void)
+{
+	char *cmd;
+
+	if (!tu_path[0] || getenv("KQ_KEEP"))
+		return;
+	cmd = xasprintf("rm -rf '%s'", tu_path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tu_path);
+	free(cmd);
+}
+
+const char *tu_dir(void)
+{
+	if (!tu_path[0]) {
+		strcpy(tu_path, "/tmp/kq-unit-XXXXXX");
+		if (!mkdtemp(tu_path))
+			util_die("mkdtemp");
+		/* a root-owned 0700 dir keeps the script-security walk of its children meaningful */
+		chmod(tu_path, 0755);
+		atexit(tu_cleanup);
+	}
+	return tu_path;
+}
+
+char *tu_write(const char *name, const char *text, unsigned mode)
+{
+	char *path = xasprintf("%s/%s", tu_dir(), name);
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		util_die("cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+int tu_load(const char *text, struct conf **c, struct conf_diags *d)
+{
+	char *path = tu_write("test.ini", text, 0644);
+	int r = conf_load(path, c, d);
+
+	free(path);
+	return r;
+}
+
+char *tu_diags(const struct conf_diags *d)
+{
+	char *s = xstrdup(""), *t, buf[1024];
+
+	for (size_t i = 0; i < d->n; i++) {
+		t = xasprintf("%s%s\n", s, conf_diag_format(&d->v[i], buf, sizeof(buf)));
+		free(s);
+		s = t;
+	}
+	return s;
+}

@@ -1,0 +1,13 @@
+/* Helpers for the unit tests: configs written to a private temp dir and loaded. */
+#pragma once
+
+#include "conf/conf.h"
+
+/* The per-process temp dir (created on first use, removed at exit). */
+const char *tu_dir(void);
+/* Write `text` to tu_dir()/name with `mode`; returns the path (static buffer per call site ok). */
+char *tu_write(const char *name, const char *text, unsigned mode);
+/* Load `text` as a config file; returns conf_load's result. */
+int tu_load(const char *text, struct conf **c, struct conf_diags *d);
+/* Every problem, formatted, one per line (malloc'd). */
+char *tu_diags(const struct conf_diags *d);
