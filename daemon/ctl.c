@@ -1,0 +1,287 @@
+/* The control socket server. Every client is a non-blocking connection with a deadline: it must
+ * send one request of at most CTL_MAX_REQUEST bytes in time and read its answer in time, or it
+ * is dropped. Nothing a client does can block the event loop. */
+#include "daemon/ctl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/ctlproto.h"
+#include "common/util.h"
+#include "daemon/log.h"
+
+struct ctl_client;
+
+struct ctl_server {
+	sd_event *ev;
+	int fd;
+	char *path;
+	sd_event_source *accept_src;
+	ctl_dispatch_fn dispatch;
+	void *userdata;
+	struct ctl_client *clients;
+};
+
+struct ctl_client {
+	struct ctl_server *srv;
+	struct ctl_client *next;
+	int fd;
+	sd_event_source *io, *timer;
+	char in[CTL_MAX_REQUEST + 2];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_done;
+};
+
+static void ctl_client_free(struct ctl_client *c)
+{
+	struct ctl_client **pp;
+
+	for (pp = &c->srv->clients; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	sd_event_source_disable_unref(c->io);
+	sd_event_source_disable_unref(c->timer);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static int ctl_on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl_client *c = userdata;
+
+	log_obj(LOG_NOTICE, "ctl", "client too slow (%s), dropped", c->out ? "reading its answer" :
+		"sending its request");
+	ctl_client_free(c);
+	return 0;
+}
+
+static void ctl_client_reply(struct ctl_client *c, json_object *reply)
+{
+	const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	c->out = xasprintf("%s\n", text);
+	c->out_len = strlen(c->out);
+	c->out_done = 0;
+	json_object_put(reply);
+	sd_event_source_set_io_events(c->io, EPOLLOUT);
+	sd_event_source_set_time_relative(c->timer, CTL_REPLY_TIMEOUT_USEC);
+}
+
+static void ctl_client_error(struct ctl_client *c, const char *why)
+{
+	json_object *reply = json_object_new_object();
+
+	json_object_object_add(reply, "ok", json_object_new_boolean(0));
+	json_object_object_add(reply, "error", json_object_new_string(why));
+	ctl_client_reply(c, reply);
+}
+
+static void ctl_client_request(struct ctl_client *c)
+{
+	struct ctl_request req;
+	json_object *result, *reply;
+	const char *why;
+	char *error = NULL;
+
+	if (ctl_request_parse(c->in, c->in_len, &req, &why) < 0) {
+		log_obj(LOG_NOTICE, "ctl", "bad request: %s", why);
+		ctl_client_error(c, why);
+		return;
+	}
+	log_obj(LOG_DEBUG, "ctl", "request: %s", ctl_command_name(req.command));
+	result = c->srv->dispatch(c->srv->userdata, &req, &error);
+	if (!result) {
+		ctl_client_error(c, error ? error : "failed");
+		free(error);
+		return;
+	}
+	reply = json_object_new_object();
+	json_object_object_add(reply, "ok", json_object_new_boolean(1));
+	json_object_object_add(reply, "result", result);
+	ctl_client_reply(c, reply);
+}
+
+static void ctl_client_read(struct ctl_client *c)
+{
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		ctl_client_free(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	c->in[c->in_len] = '\0';
+	if (c->in_len > CTL_MAX_REQUEST) {
+		ctl_client_error(c, "request too large");
+		return;
+	}
+	/* A request ends at its newline, or when the client shuts down its side. */
+	if (n == 0 || memchr(c->in, '\n', c->in_len)) {
+		if (n == 0 && c->in_len == 0) {
+			ctl_client_free(c);
+			return;
+		}
+		ctl_client_request(c);
+	}
+}
+
+static void ctl_client_write(struct ctl_client *c)
+{
+	ssize_t n = send(c->fd, c->out + c->out_done, c->out_len - c->out_done, MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		ctl_client_free(c);
+		return;
+	}
+	c->out_done += (size_t)n;
+	if (c->out_done == c->out_len)
+		ctl_client_free(c);
+}
+
+static int ctl_on_client(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_client *c = userdata;
+
+	if (c->out)
+		ctl_client_write(c);
+	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ctl_client_read(c);
+	return 0;
+}
+
+static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_server *srv = userdata;
+	struct ctl_client *c;
+	int cfd;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_obj(LOG_WARNING, "ctl", "accept: %s", strerror(errno));
+		return 0;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->srv = srv;
+	c->fd = cfd;
+	if (sd_event_add_io(srv->ev, &c->io, cfd, EPOLLIN, ctl_on_client, c) < 0 ||
+	    sd_event_add_time_relative(srv->ev, &c->timer, CLOCK_MONOTONIC, CTL_REQUEST_TIMEOUT_USEC,
+				       0, ctl_on_timeout, c) < 0) {
+		log_obj(LOG_WARNING, "ctl", "cannot watch a client; dropped");
+		sd_event_source_disable_unref(c->io);
+		close(cfd);
+		free(c);
+		return 0;
+	}
+	c->next = srv->clients;
+	srv->clients = c;
+	return 0;
+}
+
+/* A socket left by a dead daemon (connection refused) is replaced. Anything else at the path is
+ * left alone: a live daemon's socket, and above all a file that is not a socket at all, which a
+ * mistyped --ctl-socket must never delete. */
+static int ctl_clear_stale(const char *path, const struct sockaddr_un *sa, const char **what)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		*what = "the path exists and is not a socket";
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? errno : 0;
+	close(fd);
+	if (r != ECONNREFUSED) {
+		*what = "another keepquorumd answers on this socket";
+		return -EADDRINUSE;
+	}
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int ctl_server_new(sd_event *ev, const char *path, ctl_dispatch_fn fn, void *userdata,
+		   struct ctl_server **out, const char **what)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ctl_server *s;
+	mode_t mask;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		*what = "socket path too long";
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	s = xcalloc(1, sizeof(*s));
+	s->ev = ev;
+	s->dispatch = fn;
+	s->userdata = userdata;
+	s->path = xstrdup(path);
+	*what = "stale socket";
+	r = ctl_clear_stale(path, &sa, what);
+	if (r < 0)
+		goto out_free;
+	*what = "socket";
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	/* created with its final mode: no moment where it is more open than 0660 */
+	*what = "bind";
+	mask = umask(0777 & ~CTL_SOCKET_MODE);
+	r = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(mask);
+	if (r < 0)
+		goto out_close;
+	*what = "chmod";
+	if (chmod(path, CTL_SOCKET_MODE) < 0 || listen(s->fd, 64) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	*what = "event source";
+	r = sd_event_add_io(ev, &s->accept_src, s->fd, EPOLLIN, ctl_on_accept, s);
+	if (r < 0)
+		goto out_unlink;
+	*out = s;
+	return 0;
+out_unlink:
+	unlink(path);
+out_close:
+	close(s->fd);
+out_free:
+	free(s->path);
+	free(s);
+	return r;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return;
+	while (s->clients)
+		ctl_client_free(s->clients);
+	sd_event_source_disable_unref(s->accept_src);
+	close(s->fd);
+	unlink(s->path);
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,221 @@
+/* The daemon's life: set up, run the sd-event loop, reload, stop. Signals arrive through the loop
+ * (signalfd), never in async handlers; the watchdog is fed by the loop itself, so a stuck loop
+ * stops feeding it and systemd restarts us. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "daemon/ctl.h"
+#include "daemon/log.h"
+
+struct daemon {
+	struct daemon_opts opts;
+	struct conf *conf;
+	sd_event *ev;
+	struct ctl_server *ctl;
+	int pid_fd;
+	unsigned long long started_usec;
+	bool reload_refused;   /* the last reload was refused: say so in STATUS= */
+};
+
+const struct conf *daemon_conf(const struct daemon *d)
+{
+	return d->conf;
+}
+
+unsigned long long daemon_started_usec(const struct daemon *d)
+{
+	return d->started_usec;
+}
+
+void daemon_print_diags(const struct conf_diags *diags, bool to_log)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < diags->n; i++) {
+		conf_diag_format(&diags->v[i], buf, sizeof(buf));
+		if (to_log)
+			log_obj(LOG_ERR, "config", "%s", buf);
+		else
+			fprintf(stderr, "%s\n", buf);
+	}
+}
+
+static void daemon_notify_status(struct daemon *d, const char *extra)
+{
+	char *summary = status_summary(d);
+
+	sd_notifyf(0, "%sSTATUS=%s%s", extra ? extra : "", summary,
+		   d->reload_refused ? " (last reload refused, see the log)" : "");
+	free(summary);
+}
+
+int daemon_reload(struct daemon *d, char **error)
+{
+	struct conf_diags diags = {0};
+	struct conf *c = NULL;
+	char buf[1024];
+	size_t len = 0;
+	char *msg = NULL;
+	int r;
+
+	log_notice("reloading %s", d->opts.config);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", util_now_usec());
+	r = conf_load(d->opts.config, &c, &diags);
+	if (r < 0) {
+		daemon_print_diags(&diags, true);
+		log_error("reload refused: %zu problem%s in %s; still running the previous config",
+			  diags.n, diags.n == 1 ? "" : "s", d->opts.config);
+		for (size_t i = 0; i < diags.n; i++) {
+			conf_diag_format(&diags.v[i], buf, sizeof(buf));
+			msg = xrealloc(msg, len + strlen(buf) + 2);
+			len += (size_t)sprintf(msg + len, "%s%s", i ? "\n" : "", buf);
+		}
+		conf_diags_free(&diags);
+		*error = msg;
+		d->reload_refused = true;
+		daemon_notify_status(d, "READY=1\n");
+		return -EINVAL;
+	}
+	conf_free(d->conf);
+	d->conf = c;
+	d->reload_refused = false;
+	log_notice("reloaded %s: %zu instance%s", d->opts.config, c->n_instances,
+		   c->n_instances == 1 ? "" : "s");
+	daemon_notify_status(d, "READY=1\n");
+	return 0;
+}
+
+static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+	char *error = NULL;
+	json_object *st;
+
+	switch (si->ssi_signo) {
+	case SIGHUP:
+		daemon_reload(d, &error);
+		free(error);
+		break;
+	case SIGUSR2:
+		/* keepalived's statistics dump; ours are served as metrics */
+		log_notice("SIGUSR2: statistics are served by keepquorumctl metrics; state follows");
+		/* fall through */
+	case SIGUSR1:
+		st = status_build(d);
+		log_notice("state: %s", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+										 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(st);
+		break;
+	default:
+		log_notice("%s received, stopping", strsignal((int)si->ssi_signo));
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+		sd_event_exit(sd_event_source_get_event(s), 0);
+		break;
+	}
+	return 0;
+}
+
+static int daemon_mkdir_parent(const char *path, mode_t mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int r = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, mode) < 0 && errno != EEXIST)
+			r = -errno;
+	}
+	free(dir);
+	return r;
+}
+
+static int daemon_setup(struct daemon *d)
+{
+	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
+	const char *what = NULL;
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r = sd_event_default(&d->ev);
+	if (r < 0) {
+		fprintf(stderr, "keepquorumd: cannot create the event loop: %s\n", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		r = sd_event_add_signal(d->ev, NULL, sigs[i], daemon_on_signal, d);
+		if (r < 0) {
+			fprintf(stderr, "keepquorumd: cannot watch signal %d: %s\n", sigs[i], strerror(-r));
+			return r;
+		}
+	}
+	/* The quorum's term and vote live here (written before they are acted on). */
+	if (d->conf->quorum && mkdir(d->opts.state_dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		fprintf(stderr, "keepquorumd: cannot create state directory %s: %s\n", d->opts.state_dir,
+			strerror(errno));
+		return r;
+	}
+	if (d->opts.pidfile && (r = pidfile_write(d->opts.pidfile, &d->pid_fd)) < 0) {
+		fprintf(stderr, "keepquorumd: pid file %s: %s\n", d->opts.pidfile,
+			r == -EADDRINUSE ? "locked by another running keepquorumd" : strerror(-r));
+		return r;
+	}
+	daemon_mkdir_parent(d->opts.ctl_socket, 0755);
+	r = ctl_server_new(d->ev, d->opts.ctl_socket, commands_dispatch, d, &d->ctl, &what);
+	if (r < 0) {
+		fprintf(stderr, "keepquorumd: control socket %s: %s: %s\n", d->opts.ctl_socket, what,
+			strerror(-r));
+		return r;
+	}
+	/* sd-event sends WATCHDOG=1 from the loop at half of WATCHDOG_USEC when it is set. */
+	r = sd_event_set_watchdog(d->ev, 1);
+	if (r < 0)
+		log_warning("cannot enable the systemd watchdog: %s", strerror(-r));
+	else if (r > 0)
+		log_info("systemd watchdog enabled");
+	return 0;
+}
+
+int daemon_run(const struct daemon_opts *opts, struct conf *conf)
+{
+	struct daemon d = {.opts = *opts, .conf = conf, .pid_fd = -1};
+	int r, code = DAEMON_EXIT_OK;
+
+	d.started_usec = util_now_usec();
+	r = daemon_setup(&d);
+	if (r < 0) {
+		code = DAEMON_EXIT_RUNTIME;
+		goto out;
+	}
+	log_notice("keepquorumd %s started: %s, %zu instance%s, node %s", PACKAGE_VERSION, opts->config,
+		   conf->n_instances, conf->n_instances == 1 ? "" : "s",
+		   conf->quorum ? conf->quorum->node_id : conf->global.router_id);
+	daemon_notify_status(&d, "READY=1\n");
+	r = sd_event_loop(d.ev);
+	if (r < 0) {
+		log_error("event loop failed: %s", strerror(-r));
+		code = DAEMON_EXIT_RUNTIME;
+	}
+	log_notice("stopped");
+out:
+	ctl_server_free(d.ctl);
+	pidfile_remove(opts->pidfile, d.pid_fd);
+	sd_event_unref(d.ev);
+	conf_free(d.conf);
+	return code;
+}

@@ -1,0 +1,128 @@
+/* The status object of SPEC.md ("keepquorumctl status --json"), built from what the daemon knows.
+ * Fields that no running subsystem backs yet say so honestly (INIT, null, not run yet) rather than
+ * inventing a value. */
+#include "daemon/daemon.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static json_object *status_vips(const struct conf_instance *in)
+{
+	json_object *a = json_object_new_array();
+	char addr[64], buf[80];
+
+	for (size_t i = 0; i < in->n_vips; i++) {
+		snprintf(buf, sizeof(buf), "%s/%u", conf_addr_str(&in->vips[i].addr, addr, sizeof(addr)),
+			 in->vips[i].prefix);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+static json_object *status_instance(const struct conf_instance *in)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(in->name));
+	json_object_object_add(o, "state", json_object_new_string("INIT"));
+	json_object_object_add(o, "vrid", json_object_new_int((int)in->vrid));
+	json_object_object_add(o, "interface", json_object_new_string(in->interface));
+	json_object_object_add(o, "version", json_object_new_int((int)in->version));
+	json_object_object_add(o, "priority", json_object_new_int((int)in->priority));
+	json_object_object_add(o, "effective_priority", json_object_new_int((int)in->priority));
+	json_object_object_add(o, "vips", status_vips(in));
+	json_object_object_add(o, "master_ip", NULL);
+	json_object_object_add(o, "quorum_gated", json_object_new_boolean(in->quorum));
+	json_object_object_add(o, "blocked_by", NULL);
+	json_object_object_add(o, "sync_group", in->sync_group ? json_object_new_string(in->sync_group) : NULL);
+	return o;
+}
+
+static json_object *status_check(const struct conf_check *k)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(k->name));
+	json_object_object_add(o, "type", json_object_new_string(k->kind == CONF_CHECK_PG ? "postgres"
+												: "script"));
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "detail", json_object_new_string("not run yet"));
+	return o;
+}
+
+static json_object *status_quorum(const struct conf_quorum *q)
+{
+	json_object *o = json_object_new_object(), *members = json_object_new_array();
+
+	json_object_object_add(o, "role", json_object_new_string(q->witness ? "witness" : "follower"));
+	json_object_object_add(o, "term", json_object_new_int(0));
+	json_object_object_add(o, "leader", NULL);
+	json_object_object_add(o, "has_quorum", json_object_new_boolean(0));
+	json_object_object_add(o, "lease_remaining_ms", json_object_new_int(0));
+	for (size_t i = 0; i < q->n_peers; i++) {
+		json_object *m = json_object_new_object();
+
+		json_object_object_add(m, "id", json_object_new_string(q->peers[i].id));
+		json_object_object_add(m, "reachable", json_object_new_boolean(0));
+		json_object_object_add(m, "last_seen_ms", NULL);
+		json_object_object_add(m, "healthy", NULL);
+		json_object_object_add(m, "lsn", NULL);
+		json_object_array_add(members, m);
+	}
+	json_object_object_add(o, "members", members);
+	return o;
+}
+
+json_object *status_build(const struct daemon *d)
+{
+	const struct conf *c = daemon_conf(d);
+	json_object *o = json_object_new_object(), *a;
+
+	json_object_object_add(o, "node", json_object_new_string(c->quorum ? c->quorum->node_id
+									     : c->global.router_id));
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "config", json_object_new_string(c->path));
+	json_object_object_add(o, "uptime_ms", json_object_new_int64(
+		(int64_t)((util_now_usec() - daemon_started_usec(d)) / 1000)));
+	json_object_object_add(o, "paused", json_object_new_boolean(0));
+	json_object_object_add(o, "quorum", c->quorum ? status_quorum(c->quorum) : NULL);
+	a = json_object_new_array();
+	for (size_t i = 0; i < c->n_instances; i++)
+		json_object_array_add(a, status_instance(&c->instances[i]));
+	json_object_object_add(o, "instances", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < c->n_checks; i++)
+		json_object_array_add(a, status_check(&c->checks[i]));
+	json_object_object_add(o, "checks", a);
+	return o;
+}
+
+char *status_summary(const struct daemon *d)
+{
+	const struct conf *c = daemon_conf(d);
+	char *s = xstrdup(""), *t;
+
+	for (size_t i = 0; i < c->n_instances && i < 3; i++) {
+		t = xasprintf("%s%s%s INIT", s, i ? ", " : "", c->instances[i].name);
+		free(s);
+		s = t;
+	}
+	if (c->n_instances > 3) {
+		t = xasprintf("%s and %zu more", s, c->n_instances - 3);
+		free(s);
+		s = t;
+	}
+	if (!c->n_instances) {
+		free(s);
+		s = xstrdup("no instances");
+	}
+	if (c->quorum) {
+		t = xasprintf("%s, term 0, no leader", s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
