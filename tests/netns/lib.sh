@@ -1,0 +1,500 @@
+# shellcheck shell=bash
+# tests/netns/lib.sh: the library of the netns scenarios (real keepquorumd daemons in network
+# namespaces made by the test itself). Source it from a scenario:
+#
+#   #!/bin/bash
+#   set -euo pipefail
+#   . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
+#   kq_require_netns
+#   kq_lab_create 2
+#   ...
+#
+# Environment (set by `make check`): KEEPQUORUMD, KEEPQUORUMCTL (absolute paths of the binaries),
+# KQ_BUILDDIR, KQ_SRCDIR. Optional: KQ_KEEP=1 keeps the temp dir (its path is printed);
+# KEEPQUORUM_REQUIRE_NETNS=1 turns a skip (no root, no netns, missing tool) into a failure;
+# KQ_TEST_TIMEOUT (seconds, default 120) bounds the whole scenario.
+#
+# Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip.
+#
+# Names. Every namespace this file creates is named kq<PID><suffix> (the bridge "kq<PID>b", the
+# hosts "kq<PID>h1".."kq<PID>hN"), so parallel tests never collide and cleanup deletes exactly
+# what this test made. A daemon is named after its host ("h1"); a second daemon on the same host
+# takes a dotted name ("h1.wd"): it runs in h1's namespace, with its own files. A daemon NAME has
+# these files in $KQ_DIR:
+#   NAME.sock          control socket          NAME.pid     pid file
+#   NAME-state/        state dir               NAME.log     the daemon's stdout+stderr
+#   NAME.notify.sock   its NOTIFY_SOCKET       NAME.notify  every sd_notify field received, one a line
+#
+# Never use a bare `wait` in a scenario: it would wait for the daemons (and the timeout guard);
+# wait for the pid you started, or use kq_stop_daemon.
+#
+# Assertions (kq_fail and everything built on it) must run in the scenario's own shell, not in a
+# $(...) subshell: they end the test with exit 1. (A failure in a subshell still fails the test at
+# cleanup, but only when the scenario gets there.)
+
+if [[ -n ${KQ_LIB_LOADED:-} ]]; then
+	return 0
+fi
+KQ_LIB_LOADED=1
+
+KQ_TEST_NAME=$(basename "$0" .sh)
+KQ_ID="kq$$"
+KQ_BRIDGE_NS=""
+KQ_HOSTS=()             # h1 .. hN, after kq_lab_create
+KQ_NAMESPACES=()        # every namespace this test created (cleanup deletes them)
+KQ_PIDS=()              # every process this test started in the background (cleanup kills them)
+declare -A KQ_HOST_NS=()       # h1 -> kq1234h1
+declare -A KQ_DAEMON_PID=()    # daemon name -> pid of the running keepquorumd
+declare -A KQ_NOTIFY_PID=()    # daemon name -> pid of its kq-notify-recv
+declare -A KQ_READY_BASE=()    # daemon name -> READY=1 lines before its latest start
+KQ_RC=0 KQ_OUT="" KQ_ERR=""    # set by kq_run
+
+# Under `bash -x`, trace to the real stderr, never into the stderr kq_run captures.
+if [[ $- == *x* ]]; then
+	exec {KQ_XTRACE_FD}>&2
+	BASH_XTRACEFD=$KQ_XTRACE_FD
+fi
+
+# Whatever the caller's environment says about systemd must not leak into our daemons or tools.
+unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID JOURNAL_STREAM LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
+
+# --- temp dir, cleanup ---------------------------------------------------------------------
+
+kq__tmp_base=${TMPDIR:-/tmp}
+# UNIX socket paths must stay well under 108 bytes.
+if (( ${#kq__tmp_base} > 50 )) || [[ ! -d $kq__tmp_base ]]; then
+	kq__tmp_base=/tmp
+fi
+KQ_DIR=$(mktemp -d "$kq__tmp_base/kq-$KQ_TEST_NAME.XXXXXX") || {
+	echo "FAIL: $KQ_TEST_NAME: cannot create a temp dir in $kq__tmp_base" >&2
+	exit 1
+}
+unset kq__tmp_base
+
+# True while PID runs (a zombie has finished: it is only waiting to be reaped).
+kq__pid_alive() {
+	local pid=$1 stat
+	[[ -n $pid ]] || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# Stop one of our own processes by pid: TERM, then KILL after 3 s. Reaps it.
+kq__kill_pid() {
+	local pid=$1 i
+	if kq__pid_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 30; i++)); do
+			kq__pid_alive "$pid" || break
+			sleep 0.1
+		done
+		if kq__pid_alive "$pid"; then
+			echo "kq: pid $pid ignored SIGTERM for 3 s, sending SIGKILL" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+kq__cleanup() {
+	local rc=$? pid ns i left
+	set +e
+	trap - EXIT
+	trap '' INT TERM HUP    # finish cleaning up, whatever arrives now
+	[[ -e $KQ_DIR/.failed ]] && rc=1
+	# Daemons first (so they may release what they hold), then listeners and helpers.
+	for ((i = ${#KQ_PIDS[@]} - 1; i >= 0; i--)); do
+		kq__kill_pid "${KQ_PIDS[i]}"
+	done
+	for ns in "${KQ_NAMESPACES[@]}"; do
+		# Anything still inside a namespace of ours was started by this test (hooks, scripts).
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	left=""
+	for ns in "${KQ_NAMESPACES[@]}"; do
+		if ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF "$ns"; then
+			left+=" $ns"
+		fi
+	done
+	if [[ -n $left ]]; then
+		echo "FAIL: $KQ_TEST_NAME: namespaces left behind after cleanup: $left" >&2
+		rc=1
+	fi
+	if [[ ${KQ_KEEP:-} == 1 ]]; then
+		echo "kq: KQ_KEEP=1: test files kept in $KQ_DIR" >&2
+	else
+		rm -rf "$KQ_DIR"
+	fi
+	exit "$rc"
+}
+
+kq__on_signal() {
+	echo "FAIL: $KQ_TEST_NAME: interrupted by SIG$1" >&2
+	exit 1    # runs kq__cleanup
+}
+
+trap kq__cleanup EXIT
+trap 'kq__on_signal INT' INT
+trap 'kq__on_signal TERM' TERM
+trap 'kq__on_signal HUP' HUP
+
+# A stuck scenario must not hang `make check`: SIGTERM ourselves after KQ_TEST_TIMEOUT seconds.
+(
+	trap 'kill "$kq_sleep" 2>/dev/null; exit 0' TERM
+	sleep "${KQ_TEST_TIMEOUT:-120}" &
+	kq_sleep=$!
+	wait "$kq_sleep"
+	echo "FAIL: $KQ_TEST_NAME: still running after ${KQ_TEST_TIMEOUT:-120} s" >&2
+	: >"$KQ_DIR/.failed"
+	kill -TERM $$
+) &
+KQ_PIDS+=("$!")
+
+# --- failing, skipping, asserting ----------------------------------------------------------
+
+kq_log() {
+	echo "kq: $*" >&2
+}
+
+# Print the tail of every daemon's log and notify output, for diagnosis.
+kq_show_logs() {
+	local f
+	for f in "$KQ_DIR"/*.log "$KQ_DIR"/*.notify; do
+		[[ -f $f ]] || continue
+		echo "----- ${f##*/} (last 40 lines) -----" >&2
+		tail -n 40 "$f" >&2
+	done
+	echo "----- end of logs -----" >&2
+}
+
+# kq_fail MESSAGE...: the test fails here.
+kq_fail() {
+	echo "FAIL: $KQ_TEST_NAME: $*" >&2
+	: >"$KQ_DIR/.failed"
+	kq_show_logs
+	exit 1
+}
+
+# kq_skip REASON...: exit 77, or 1 when KEEPQUORUM_REQUIRE_NETNS=1 (a skip is then a failure).
+kq_skip() {
+	if [[ ${KEEPQUORUM_REQUIRE_NETNS:-} == 1 ]]; then
+		echo "FAIL: $KQ_TEST_NAME: KEEPQUORUM_REQUIRE_NETNS=1 but cannot run: $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $KQ_TEST_NAME: $*" >&2
+	exit 77
+}
+
+# kq_assert_eq ACTUAL EXPECTED [WHAT]
+kq_assert_eq() {
+	[[ $1 == "$2" ]] || kq_fail "${3:-value}: got '$1', expected '$2'"
+}
+
+# kq_assert_contains HAYSTACK NEEDLE [WHAT]: NEEDLE is a fixed string.
+kq_assert_contains() {
+	[[ $1 == *"$2"* ]] || kq_fail "${3:-text} does not contain '$2'; it is: $1"
+}
+
+# kq_run COMMAND...: run it, never fail; sets KQ_RC, KQ_OUT (stdout), KQ_ERR (stderr).
+kq_run() {
+	KQ_RC=0
+	"$@" >"$KQ_DIR/.run.out" 2>"$KQ_DIR/.run.err" || KQ_RC=$?
+	KQ_OUT=$(cat "$KQ_DIR/.run.out")
+	KQ_ERR=$(cat "$KQ_DIR/.run.err")
+}
+
+# kq_assert_rc EXPECTED COMMAND...: run it (as kq_run) and require its exit code.
+kq_assert_rc() {
+	local want=$1
+	shift
+	kq_run "$@"
+	[[ $KQ_RC == "$want" ]] ||
+		kq_fail "'$*' exited $KQ_RC, expected $want"$'\n'"stdout: $KQ_OUT"$'\n'"stderr: $KQ_ERR"
+}
+
+kq__usec() {
+	local s=$1 i f=0
+	i=${s%%.*}
+	[[ $s == *.* ]] && f=${s#*.}
+	f="${f}000000"
+	echo $((10#${i:-0} * 1000000 + 10#${f:0:6}))
+}
+
+kq__now_usec() {
+	local t=$EPOCHREALTIME
+	echo $((10#${t%.*} * 1000000 + 10#${t#*.}))
+}
+
+# kq_poll 'COMMAND' TIMEOUT: true as soon as COMMAND (eval'd) succeeds, false after TIMEOUT s.
+kq_poll() {
+	local cmd=$1 deadline
+	deadline=$(($(kq__now_usec) + $(kq__usec "${2:-10}")))
+	while true; do
+		if eval "$cmd"; then
+			return 0
+		fi
+		(($(kq__now_usec) < deadline)) || return 1
+		sleep 0.05
+	done
+}
+
+# kq_wait_for 'COMMAND' TIMEOUT [WHAT]: as kq_poll, but the test fails on timeout.
+kq_wait_for() {
+	local what=${3:-"'$1'"}
+	kq_poll "$1" "${2:-10}" || kq_fail "$what: not true within ${2:-10} s"
+}
+
+# --- prerequisites -------------------------------------------------------------------------
+
+# Skip (77) unless we can build a lab: root, ip, jq, working network namespaces, veth, bridge.
+# The binaries themselves must exist: their absence is a failure, not a skip.
+kq_require_netns() {
+	local probe="${KQ_ID}probe" err="$KQ_DIR/.probe.err" t
+	((EUID == 0)) || kq_skip "needs root (network namespaces)"
+	for t in ip jq; do
+		command -v "$t" >/dev/null 2>&1 || kq_skip "'$t' is not installed"
+	done
+	for t in KEEPQUORUMD KEEPQUORUMCTL KQ_BUILDDIR; do
+		[[ -n ${!t:-} ]] || kq_fail "$t is not set (run through 'make check', or set it)"
+	done
+	[[ -x $KEEPQUORUMD ]] || kq_fail "KEEPQUORUMD=$KEEPQUORUMD is not an executable"
+	[[ -x $KEEPQUORUMCTL ]] || kq_fail "KEEPQUORUMCTL=$KEEPQUORUMCTL is not an executable"
+	KQ_NOTIFY_RECV="$KQ_BUILDDIR/tests/netns/kq-notify-recv"
+	[[ -x $KQ_NOTIFY_RECV ]] ||
+		kq_fail "$KQ_NOTIFY_RECV is missing (make tests/netns/kq-notify-recv)"
+	if ! ip netns add "$probe" 2>"$err"; then
+		kq_skip "'ip netns add' does not work here: $(cat "$err")"
+	fi
+	KQ_NAMESPACES+=("$probe")
+	if ! ip -n "$probe" link add kqa type veth peer name kqb 2>"$err"; then
+		kq_skip "cannot create a veth pair in a namespace: $(cat "$err")"
+	fi
+	if ! ip -n "$probe" link add kqbr type bridge 2>"$err"; then
+		kq_skip "cannot create a bridge in a namespace: $(cat "$err")"
+	fi
+	ip netns del "$probe"
+	unset 'KQ_NAMESPACES[-1]'
+}
+
+# --- the lab -------------------------------------------------------------------------------
+
+# kq_setup COMMAND...: run a setup command; the test fails (with its stderr) if it does.
+kq_setup() {
+	"$@" 2>"$KQ_DIR/.setup.err" || kq_fail "lab setup: '$*' failed: $(cat "$KQ_DIR/.setup.err")"
+}
+
+kq__ns_add() {
+	kq_setup ip netns add "$1"
+	KQ_NAMESPACES+=("$1")
+	kq_setup ip -n "$1" link set lo up
+}
+
+# kq_lab_create N: a bridge namespace with br0, and N hosts h1..hN; host i has eth0 on the
+# bridge with 10.77.0.i/24 and fd77::i/64. The root namespace's interfaces are never touched:
+# each veth pair is created inside the host's namespace with its peer directly in the bridge's.
+kq_lab_create() {
+	local n=${1:-1} i ns
+	if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > 250)); then
+		kq_fail "kq_lab_create: bad host count '$n'"
+	fi
+	[[ -z $KQ_BRIDGE_NS ]] || kq_fail "kq_lab_create: a lab exists already"
+	KQ_BRIDGE_NS="${KQ_ID}b"
+	kq__ns_add "$KQ_BRIDGE_NS"
+	# No STP, no forwarding delay, no snooping: VRRP multicast must be flooded from the start.
+	kq_setup ip -n "$KQ_BRIDGE_NS" link add br0 type bridge stp_state 0 forward_delay 0 \
+		mcast_snooping 0
+	kq_setup ip -n "$KQ_BRIDGE_NS" link set br0 up
+	for ((i = 1; i <= n; i++)); do
+		ns="${KQ_ID}h$i"
+		kq__ns_add "$ns"
+		KQ_HOSTS+=("h$i")
+		KQ_HOST_NS["h$i"]=$ns
+		# No DAD anywhere: link-local and lab addresses are usable at once (VRRPv3 over IPv6
+		# sends from the link-local address).
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 >/dev/null 2>&1 || true
+		kq_setup ip -n "$ns" link add eth0 type veth peer name "vh$i" netns "$KQ_BRIDGE_NS"
+		kq_setup ip -n "$KQ_BRIDGE_NS" link set "vh$i" master br0
+		kq_setup ip -n "$KQ_BRIDGE_NS" link set "vh$i" up
+		kq_setup ip -n "$ns" addr add "10.77.0.$i/24" dev eth0
+		if ! ip -n "$ns" addr add "fd77::$i/64" dev eth0 nodad 2>"$KQ_DIR/.setup.err"; then
+			kq_skip "no IPv6 in network namespaces: $(cat "$KQ_DIR/.setup.err")"
+		fi
+		kq_setup ip -n "$ns" link set eth0 up
+	done
+	for ns in "${KQ_HOSTS[@]}"; do
+		kq_wait_for "ip -n ${KQ_HOST_NS[$ns]} link show dev eth0 | grep -q LOWER_UP" 5 \
+			"lab: eth0 of $ns up"
+	done
+}
+
+# kq_ns NAME: the namespace of a host or daemon name ("h1", "h1.wd").
+kq_ns() {
+	local host=${1%%.*}
+	[[ -n ${KQ_HOST_NS[$host]:-} ]] || kq_fail "no host '$host' in the lab"
+	echo "${KQ_HOST_NS[$host]}"
+}
+
+# kq_exec HOST COMMAND...: run a command inside the host's namespace.
+kq_exec() {
+	local ns
+	ns=$(kq_ns "$1") || exit 1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# kq_addrs HOST [DEV]: the addresses on DEV (default eth0) of a host, ADDRESS/PREFIX one a line.
+kq_addrs() {
+	local ns
+	ns=$(kq_ns "$1") || exit 1
+	ip -n "$ns" -j addr show dev "${2:-eth0}" |
+		jq -r '.[].addr_info[] | "\(.local)/\(.prefixlen)"'
+}
+
+# kq_has_addr HOST ADDRESS/PREFIX [DEV]: true if the address is on DEV (default eth0).
+kq_has_addr() {
+	kq_addrs "$1" "${3:-eth0}" | grep -qxF "$2"
+}
+
+# --- daemons -------------------------------------------------------------------------------
+
+kq__daemon_pid() {
+	[[ -n ${KQ_DAEMON_PID[$1]:-} ]] || kq_fail "no daemon '$1' was started"
+	echo "${KQ_DAEMON_PID[$1]}"
+}
+
+# kq_alive NAME: true while daemon NAME runs.
+kq_alive() {
+	kq__pid_alive "${KQ_DAEMON_PID[$1]:-}"
+}
+
+kq_pid() {
+	kq__daemon_pid "$1"
+}
+
+# kq_notify_count NAME LINE: how many times the field LINE (e.g. READY=1) was notified.
+kq_notify_count() {
+	local n
+	n=$(grep -cxF -- "$2" "$KQ_DIR/$1.notify" 2>/dev/null) || true
+	echo "${n:-0}"
+}
+
+# kq_wait_notify NAME LINE [COUNT] [TIMEOUT]: wait until LINE was notified COUNT (1) times.
+kq_wait_notify() {
+	local name=$1 line=$2 count=${3:-1} t=${4:-10}
+	kq_poll "(( \$(kq_notify_count '$name' '$line') >= $count ))" "$t" ||
+		kq_fail "$name: '$line' not notified $count time(s) within $t s" \
+			"(got $(kq_notify_count "$name" "$line"))"
+}
+
+# Start (or keep) the NOTIFY_SOCKET listener of daemon NAME.
+kq__notify_start() {
+	local name=$1 sock="$KQ_DIR/$1.notify.sock"
+	if kq__pid_alive "${KQ_NOTIFY_PID[$name]:-}"; then
+		return 0
+	fi
+	"$KQ_NOTIFY_RECV" "$sock" >>"$KQ_DIR/$name.notify" 2>>"$KQ_DIR/$name.notify.err" </dev/null &
+	KQ_NOTIFY_PID[$name]=$!
+	KQ_PIDS+=("$!")
+	kq_poll "[[ -S '$sock' ]]" 5 ||
+		kq_fail "kq-notify-recv did not bind $sock: $(cat "$KQ_DIR/$name.notify.err")"
+}
+
+# kq_start_daemon NAME CONFIG [ARGS...]: start keepquorumd in NAME's namespace, in the
+# background, with a NOTIFY_SOCKET listener. Variables assigned before the call are passed on:
+#   WATCHDOG_USEC=200000 kq_start_daemon h1.wd "$cfg"
+kq_start_daemon() {
+	local name=$1 cfg=$2 ns pid
+	shift 2
+	ns=$(kq_ns "$name") || exit 1
+	if kq_alive "$name"; then
+		kq_fail "kq_start_daemon: daemon '$name' is running already"
+	fi
+	kq__notify_start "$name"
+	KQ_READY_BASE[$name]=$(kq_notify_count "$name" READY=1)
+	echo "=== kq: $(date '+%T.%N') starting keepquorumd -f $cfg $* in $ns" >>"$KQ_DIR/$name.log"
+	# A background job of a script inherits SIGINT ignored; the daemon must see it (SIGINT stops
+	# it). ip netns exec execs the daemon, so $! is keepquorumd's own pid.
+	NOTIFY_SOCKET="$KQ_DIR/$name.notify.sock" "${KQ_RESET_SIGNALS[@]}" \
+		ip netns exec "$ns" "$KEEPQUORUMD" -l -f "$cfg" --ctl-socket "$KQ_DIR/$name.sock" \
+		--state-dir "$KQ_DIR/$name-state" -p "$KQ_DIR/$name.pid" "$@" \
+		>>"$KQ_DIR/$name.log" 2>&1 </dev/null &
+	pid=$!
+	KQ_DAEMON_PID[$name]=$pid
+	KQ_PIDS+=("$pid")
+}
+if env --default-signal=INT --default-signal=QUIT true 2>/dev/null; then
+	KQ_RESET_SIGNALS=(env --default-signal=INT --default-signal=QUIT)
+else
+	KQ_RESET_SIGNALS=(env)
+fi
+
+# kq_wait_ready NAME [TIMEOUT]: wait for READY=1 from the latest start of NAME (default 10 s).
+kq_wait_ready() {
+	local name=$1 t=${2:-10} pid rc=0 want
+	pid=$(kq__daemon_pid "$name") || exit 1
+	want=$((${KQ_READY_BASE[$name]:-0} + 1))
+	if ! kq_poll "(( \$(kq_notify_count '$name' READY=1) >= $want )) || ! kq__pid_alive $pid" "$t"; then
+		kq_fail "$name: no READY=1 within $t s"
+	fi
+	if ! kq__pid_alive "$pid" && (($(kq_notify_count "$name" READY=1) < want)); then
+		wait "$pid" 2>/dev/null || rc=$?
+		kq_fail "$name: keepquorumd exited with code $rc before READY=1"
+	fi
+}
+
+# kq_signal NAME SIGNAL: send a signal to daemon NAME (its recorded pid only).
+kq_signal() {
+	local pid
+	pid=$(kq__daemon_pid "$1") || exit 1
+	kq__pid_alive "$pid" || kq_fail "cannot send SIG${2#SIG} to $1: it is not running"
+	kill -s "${2#SIG}" "$pid"
+}
+
+# kq_stop_daemon NAME [SIGNAL] [TIMEOUT]: send SIGNAL (TERM) to daemon NAME, wait for it to exit
+# (10 s) and return its exit code (128+N when a signal N killed it):
+#   rc=0; kq_stop_daemon h1 || rc=$?
+kq_stop_daemon() {
+	local name=$1 sig=${2:-TERM} t=${3:-10} pid rc=0 err_fd stopped=0
+	pid=$(kq__daemon_pid "$name") || exit 1
+	kq__pid_alive "$pid" || kq_fail "cannot send SIG${sig#SIG} to $name: it is not running"
+	# bash reports a job killed by a signal ("Killed ...") on its stderr: not an error here.
+	exec {err_fd}>&2 2>/dev/null
+	kill -s "${sig#SIG}" "$pid" && kq_poll "! kq__pid_alive $pid" "$t" && stopped=1
+	if ((stopped)); then
+		wait "$pid" || rc=$?
+	fi
+	exec 2>&"$err_fd" {err_fd}>&-
+	((stopped)) || kq_fail "$name: still running $t s after SIG${sig#SIG}"
+	return "$rc"
+}
+
+# kq_ctl NAME ARGS...: keepquorumctl on daemon NAME's control socket.
+kq_ctl() {
+	"$KEEPQUORUMCTL" -s "$KQ_DIR/$1.sock" "${@:2}"
+}
+
+# kq_status NAME: daemon NAME's `status --json`.
+kq_status() {
+	kq_ctl "$1" status --json
+}
+
+# kq_jq NAME EXPR: jq -r EXPR on daemon NAME's status (the test fails if either step does).
+kq_jq() {
+	local json
+	json=$(kq_status "$1") || kq_fail "$1: keepquorumctl status --json failed (exit $?)"
+	jq -r "$2" <<<"$json" || kq_fail "$1: jq '$2' failed on the status: $json"
+}
+
+# kq_assert_jq NAME EXPR EXPECTED: `kq_status NAME | jq -r EXPR` must print EXPECTED.
+kq_assert_jq() {
+	local json val
+	json=$(kq_status "$1") || kq_fail "$1: keepquorumctl status --json failed (exit $?)"
+	val=$(jq -r "$2" <<<"$json") || kq_fail "$1: jq '$2' failed on the status: $json"
+	[[ $val == "$3" ]] ||
+		kq_fail "$1: status: $2 is '$val', expected '$3'; status: $(jq -c . <<<"$json")"
+}
