@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -18,6 +19,10 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Grow an array of elements of size `size` so that index `need` fits; *cap is updated. */
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 #define XGROW(arr, n, cap) ((arr) = xgrow((arr), &(cap), (n) + 1, sizeof(*(arr))))
+/* Append one zeroed element to an array of n and return it; n is incremented. */
+#define XAPPEND(arr, n) \
+	((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))), \
+	 memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 /* Read a whole file into a NUL-terminated buffer, at most `max` bytes. Returns 0 or -errno
  * (-EFBIG when larger than max). *len excludes the NUL. */

@@ -69,6 +69,8 @@ bool reader_sockaddr(struct conf_reader *r, const char *key, struct conf_sockadd
 bool reader_addr(struct conf_reader *r, const char *key, struct conf_addr *out);
 /* A command line split into words; false (and reported) when malformed. */
 bool reader_cmd(struct conf_reader *r, const char *key, struct conf_cmd *out);
+/* The hooks named in `which`, each read as a command into cmds[hook]. */
+void reader_hooks(struct conf_reader *r, const enum conf_hook *which, size_t n, struct conf_cmd *cmds);
 /* A comma- or space-separated list of words; *n = 0 when absent. */
 char **reader_list(struct conf_reader *r, const char *key, size_t *n);
 

@@ -254,9 +254,7 @@ void section_instance(struct conf_reader *r, struct conf *c)
 	const char *state;
 
 	reader_check_keys(r, instance_keys);
-	c->instances = xrealloc(c->instances, (c->n_instances + 1) * sizeof(*c->instances));
-	in = &c->instances[c->n_instances++];
-	memset(in, 0, sizeof(*in));
+	in = XAPPEND(c->instances, c->n_instances);
 	in->name = xstrdup(r->sec->name);
 	state = reader_raw(r, "state");
 	if (state && strcasecmp(state, "MASTER") && strcasecmp(state, "BACKUP"))
@@ -277,8 +275,7 @@ void section_instance(struct conf_reader *r, struct conf *c)
 	in->track_scripts = instance_tracks(r, "track_script", 253, &in->n_track_scripts);
 	in->track_files = instance_tracks(r, "track_file", 254, &in->n_track_files);
 	in->quorum = reader_bool(r, "quorum", false);
-	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
-		reader_cmd(r, conf_hook_name(hooks[i]), &in->hooks[hooks[i]]);
+	reader_hooks(r, hooks, ARRAY_SIZE(hooks), in->hooks);
 }
 
 void conf_instance_free(struct conf_instance *in)

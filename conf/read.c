@@ -199,6 +199,12 @@ bool reader_cmd(struct conf_reader *r, const char *key, struct conf_cmd *out)
 	return true;
 }
 
+void reader_hooks(struct conf_reader *r, const enum conf_hook *which, size_t n, struct conf_cmd *cmds)
+{
+	for (size_t i = 0; i < n; i++)
+		reader_cmd(r, conf_hook_name(which[i]), &cmds[which[i]]);
+}
+
 char **reader_list(struct conf_reader *r, const char *key, size_t *n)
 {
 	const char *v = reader_raw(r, key);

@@ -191,9 +191,7 @@ void section_check(struct conf_reader *r, struct conf *c, enum conf_check_kind k
 	struct conf_check *k;
 
 	reader_check_keys(r, kind == CONF_CHECK_SCRIPT ? script_keys : pg_keys);
-	c->checks = xrealloc(c->checks, (c->n_checks + 1) * sizeof(*c->checks));
-	k = &c->checks[c->n_checks++];
-	memset(k, 0, sizeof(*k));
+	k = XAPPEND(c->checks, c->n_checks);
 	k->kind = kind;
 	k->name = xstrdup(r->sec->name);
 	k->interval = reader_seconds(r, "interval", 1, 0.01, 3600);
@@ -220,15 +218,12 @@ void section_group(struct conf_reader *r, struct conf *c)
 	struct conf_group *g;
 
 	reader_check_keys(r, keys);
-	c->groups = xrealloc(c->groups, (c->n_groups + 1) * sizeof(*c->groups));
-	g = &c->groups[c->n_groups++];
-	memset(g, 0, sizeof(*g));
+	g = XAPPEND(c->groups, c->n_groups);
 	g->name = xstrdup(r->sec->name);
 	if (reader_require(r, "group")) {
 		g->members = reader_list(r, "group", &g->n_members);
 		if (!g->n_members)
 			reader_error(r, "group", "names no instance");
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
-		reader_cmd(r, conf_hook_name(hooks[i]), &g->hooks[hooks[i]]);
+	reader_hooks(r, hooks, ARRAY_SIZE(hooks), g->hooks);
 }

@@ -4,6 +4,7 @@
 
 #include "common/ctlproto.h"
 #include "common/util.h"
+#include "tests/unit/testutil.h"
 #include "daemon/ctl.h"
 
 static int parse(const char *s, struct ctl_request *req, const char **why)
@@ -83,16 +84,10 @@ int main(void)
 {
 	Suite *s = suite_create("ctl");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_good);
 	tcase_add_loop_test(tc, test_bad, 0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tc, test_bounds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

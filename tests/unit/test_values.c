@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "tests/unit/testutil.h"
 #include "conf/conf-int.h"
 
 START_TEST(test_bool)
@@ -144,8 +145,6 @@ int main(void)
 {
 	Suite *s = suite_create("values");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_bool);
 	tcase_add_test(tc, test_numbers);
@@ -154,9 +153,5 @@ int main(void)
 	tcase_add_test(tc, test_lists_and_names);
 	tcase_add_test(tc, test_scan);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(s);
 }

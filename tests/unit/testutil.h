@@ -1,6 +1,8 @@
 /* Helpers for the unit tests: configs written to a private temp dir and loaded. */
 #pragma once
 
+#include <check.h>
+
 #include "conf/conf.h"
 
 /* The per-process temp dir (created on first use, removed at exit). */
@@ -11,3 +13,5 @@ char *tu_write(const char *name, const char *text, unsigned mode);
 int tu_load(const char *text, struct conf **c, struct conf_diags *d);
 /* Every problem, formatted, one per line (malloc'd). */
 char *tu_diags(const struct conf_diags *d);
+/* Run a suite in this process (the temp dir's atexit cleanup must run once); exit status. */
+int tu_run(Suite *s);
