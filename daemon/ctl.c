@@ -210,9 +210,13 @@ static int ctl_clear_stale(const char *path, const struct sockaddr_un *sa, const
 		return -errno;
 	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? errno : 0;
 	close(fd);
-	if (r != ECONNREFUSED) {
+	if (r == 0) {
 		*what = "another keepquorumd answers on this socket";
 		return -EADDRINUSE;
+	}
+	if (r != ECONNREFUSED) {
+		*what = "cannot tell whether the existing socket is in use";
+		return -r;
 	}
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }

@@ -102,8 +102,12 @@ static json_object *ctl_call(const char *path, json_object *req)
 	if (buf)
 		buf[len] = '\0';
 	reply = buf ? json_tokener_parse(buf) : NULL;
-	if (!reply || !json_object_is_type(reply, json_type_object))
-		fprintf(stderr, "keepquorumctl: keepquorumd's answer is not JSON\n");
+	if (!reply || !json_object_is_type(reply, json_type_object)) {
+		fprintf(stderr, "keepquorumctl: the answer on %s is not a JSON object; is it "
+			"keepquorumd's socket?\n", path);
+		json_object_put(reply);
+		reply = NULL;
+	}
 out_close:
 	close(fd);
 out:

@@ -54,9 +54,17 @@ int vip_release_all(const struct conf *c, unsigned *failed)
 		for (size_t k = 0; k < in->n_vips; k++) {
 			const struct conf_vip *vip = &in->vips[k];
 			const char *dev = vip->dev ? vip->dev : in->interface;
-			unsigned idx = if_nametoindex(dev);
+			unsigned idx;
 
 			conf_addr_str(&vip->addr, addr, sizeof(addr));
+			if (!dev) {
+				/* only in a broken file read leniently for --release */
+				log_obj(LOG_WARNING, in->name, "%s/%u: no interface named, not released",
+					addr, vip->prefix);
+				(*failed)++;
+				continue;
+			}
+			idx = if_nametoindex(dev);
 			if (!idx) {
 				log_obj(LOG_INFO, in->name, "%s/%u: interface %s is absent, nothing to release",
 					addr, vip->prefix, dev);

@@ -71,9 +71,14 @@ virtual_router_id = 51
 virtual_ipaddress = 10.77.0.100/24
 track_script = no_such_script
 priority = 999
+
+[vrrp_instance no_interface]
+virtual_router_id = 52
+virtual_ipaddress = 10.77.0.102/24
 EOF
 kq_setup ip -n "$ns" addr add 10.77.0.100/24 dev eth0
-kq_assert_rc 0 kq_exec h1 "$KEEPQUORUMD" --release -f "$KQ_DIR/broken.ini"
+# an instance that names no interface cannot be released: said, and exit 2 (not a crash)
+kq_assert_rc 2 kq_exec h1 "$KEEPQUORUMD" --release -f "$KQ_DIR/broken.ini"
 kq_assert_contains "$KQ_ERR" "releasing the addresses that could be read" "--release on a broken file"
 ! kq_has_addr h1 10.77.0.100/24 || kq_fail "--release of a broken file left 10.77.0.100/24"
 kq_has_addr h1 10.77.0.200/24 || kq_fail "--release of a broken file removed 10.77.0.200/24"
