@@ -165,6 +165,28 @@ if [[ -n $reply ]]; then
 		>/dev/null <<<"$reply" || kq_fail "garbage request: answer is not {\"ok\":false,\"error\":...}: $reply"
 fi
 kq_alive h1 || kq_fail "keepquorumd died on a garbage request"
+
+# --- an oversized request is refused; a client that sends nothing is dropped ----------------
+if command -v socat >/dev/null 2>&1; then
+	# one write of 10000 bytes (a file read whole by -b 65536), so socat is reading, not still
+	# writing, when the daemon refuses after 4 KiB and closes
+	head -c 10000 /dev/zero | tr '\0' 'x' >"$KQ_DIR/oversized.req"
+	reply=$(socat -b 65536 -t 5 - "UNIX-CONNECT:$KQ_DIR/h1.sock" <"$KQ_DIR/oversized.req") ||
+		kq_fail "socat (oversized request) failed: $reply"
+	jq -e '.ok == false and .error == "request too large"' >/dev/null <<<"$reply" ||
+		kq_fail "oversized request: expected {\"ok\":false,\"error\":\"request too large\"}, got: $reply"
+	# A silent client holds its connection open for 8 s; the daemon must answer others meanwhile
+	# and close the silent one after its 2 s request deadline.
+	sleep 8 | socat -t 1 - "UNIX-CONNECT:$KQ_DIR/h1.sock" >/dev/null 2>&1 &
+	silent=$!
+	sleep 0.3
+	kq_assert_rc 0 kq_ctl h1 status --json
+	kq_poll "! kill -0 $silent 2>/dev/null" 6 ||
+		kq_fail "a client that sent nothing was not dropped after the request deadline"
+	wait "$silent" 2>/dev/null || true
+else
+	kq_log "note: socat missing: oversized and silent client checks skipped"
+fi
 kq_assert_jq h1 '.instances[0].name' vi_51
 
 # --- SIGUSR1 (state to the log) does not stop it --------------------------------------------

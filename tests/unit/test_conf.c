@@ -126,6 +126,8 @@ static const struct bad_case bad_cases[] = {
 	{"[vrrp_sync_group G]\nnotify = /bin/true\n", ":1: section 'vrrp_sync_group G': required key 'group' is missing"},
 	{"[vrrp_sync_group G]\ngroup = VI_9\n", ":2: section 'vrrp_sync_group G', key 'group': 'VI_9' is not a defined [vrrp_instance]"},
 	{INST "[vrrp_sync_group G]\ngroup = VI_1\n[vrrp_sync_group H]\ngroup = VI_1\n", ":8: section 'vrrp_sync_group H', key 'group': instance 'VI_1' is already in group 'G'"},
+	{"[vrrp_sync_group G]\ngroup = ,\n", ":2: section 'vrrp_sync_group G', key 'group': names no instance"},
+	{"[quorum]\nsecret_file = /etc\n", ":2: section 'quorum', key 'secret_file': '/etc' is not a regular file"},
 	{"[vrrp_sync_group G]\ngroup = VI_1\npromote = /bin/true\n", ":3: section 'vrrp_sync_group G', key 'promote': unknown key in [vrrp_sync_group]"},
 };
 
@@ -325,6 +327,34 @@ START_TEST(test_files)
 	ck_assert_msg(strstr(all, "/nonexistent/keepquorum.ini: cannot read: No such file or directory"), "%s", all);
 	free(all);
 	conf_diags_free(&d);
+	/* a NUL byte: reported with its line */
+	{
+		char *path = tu_write_bytes("nul.ini", "[global]\nrouter_id = a\0b\n", 26, 0644);
+
+		ck_assert_int_lt(conf_load(path, &c, &d), 0);
+		all = tu_diags(&d);
+		ck_assert_msg(strstr(all, "nul.ini:2: contains a NUL byte: not a text file"), "%s", all);
+		free(all);
+		free(path);
+		conf_diags_free(&d);
+	}
+	/* larger than 4 MiB: refused without reading it all */
+	{
+		char *big = xmalloc((4u << 20) + 2);
+
+		memset(big, '\n', (4u << 20) + 1);
+		big[(4u << 20) + 1] = '\0';
+		ck_assert_int_lt(tu_load(big, &c, &d), 0);
+		all = tu_diags(&d);
+		ck_assert_msg(strstr(all, "cannot read: larger than 4 MiB, not a config file"), "%s", all);
+		free(all);
+		conf_diags_free(&d);
+		/* exactly 4 MiB of blank lines is a (useless but) valid file */
+		big[4u << 20] = '\0';
+		ck_assert_int_eq(tu_load(big, &c, &d), 0);
+		conf_free(c);
+		free(big);
+	}
 	/* binary garbage */
 	ck_assert_int_lt(tu_load("[global]\nrouter_id = a\n\x01\x02\xff\n", &c, &d), 0);
 	ck_assert_int_ge(d.n, 1);
@@ -343,6 +373,32 @@ START_TEST(test_files)
 		free(longline);
 		conf_diags_free(&d);
 	}
+}
+END_TEST
+
+START_TEST(test_secret_size)
+{
+	struct conf_diags d = {0};
+	struct conf *c = NULL;
+	char *huge = xmalloc(65537), *huge_key, *t, *all;
+
+	/* a key of exactly 64 KiB is taken, one byte more is not */
+	memset(huge, 'k', 65537);
+	t = xasprintf("[quorum]\nbind = 10.0.0.1:5405\npeers = b@10.0.0.2:5405, c@10.0.0.3:5405\n"
+		      "secret_file = %s/huge.key\n", tu_dir());
+	huge_key = tu_write_bytes("huge.key", huge, 65536, 0600);
+	ck_assert_int_eq(tu_load(t, &c, &d), 0);
+	conf_free(c);
+	free(huge_key);
+	huge_key = tu_write_bytes("huge.key", huge, 65537, 0600);
+	ck_assert_int_lt(tu_load(t, &c, &d), 0);
+	all = tu_diags(&d);
+	ck_assert_msg(strstr(all, "larger than 64 KiB"), "%s", all);
+	free(all);
+	conf_diags_free(&d);
+	free(huge_key);
+	free(huge);
+	free(t);
 }
 END_TEST
 
@@ -491,6 +547,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_files);
 	tcase_add_test(tc, test_vip_option_recovery);
 	tcase_add_test(tc, test_quorum_rules);
+	tcase_add_test(tc, test_secret_size);
 	tcase_add_test(tc, test_script_security);
 	tcase_add_test(tc, test_example_parses);
 	suite_add_tcase(s, tc);

@@ -35,17 +35,20 @@ const char *tu_dir(void)
 	return tu_path;
 }
 
-char *tu_write(const char *name, const char *text, unsigned mode)
+char *tu_write_bytes(const char *name, const void *data, size_t len, unsigned mode)
 {
 	char *path = xasprintf("%s/%s", tu_dir(), name);
 	FILE *f = fopen(path, "w");
 
-	if (!f)
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
 		util_die("cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
 	chmod(path, mode);
 	return path;
+}
+
+char *tu_write(const char *name, const char *text, unsigned mode)
+{
+	return tu_write_bytes(name, text, strlen(text), mode);
 }
 
 int tu_load(const char *text, struct conf **c, struct conf_diags *d)

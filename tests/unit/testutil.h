@@ -9,6 +9,8 @@
 const char *tu_dir(void);
 /* Write `text` to tu_dir()/name with `mode`; returns the path (static buffer per call site ok). */
 char *tu_write(const char *name, const char *text, unsigned mode);
+/* The same for bytes that may hold NULs. */
+char *tu_write_bytes(const char *name, const void *data, size_t len, unsigned mode);
 /* Load `text` as a config file; returns conf_load's result. */
 int tu_load(const char *text, struct conf **c, struct conf_diags *d);
 /* Every problem, formatted, one per line (malloc'd). */
