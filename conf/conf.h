@@ -197,6 +197,8 @@ int conf_load_flags(const char *path, unsigned flags, struct conf **out, struct 
 void conf_free(struct conf *c);
 
 const struct conf_instance *conf_instance_find(const struct conf *c, const char *name);
+/* compare.c: true when b configures exactly what a does (a reload may keep the instance). */
+bool conf_instance_same(const struct conf_instance *a, const struct conf_instance *b);
 const struct conf_check *conf_check_find(const struct conf *c, const char *name);
 
 /* Address helpers, shared with the daemon. */

@@ -17,12 +17,14 @@
 #include "common/util.h"
 #include "daemon/ctl.h"
 #include "daemon/log.h"
+#include "vrrp/engine.h"
 
 struct daemon {
 	struct daemon_opts opts;
 	struct conf *conf;
 	sd_event *ev;
 	struct ctl_server *ctl;
+	struct vrrp_engine *vrrp;
 	int pid_fd;
 	unsigned long long started_usec;
 	bool reload_refused;   /* the last reload was refused: say so in STATUS= */
@@ -31,6 +33,11 @@ struct daemon {
 const struct conf *daemon_conf(const struct daemon *d)
 {
 	return d->conf;
+}
+
+const struct vrrp_engine *daemon_vrrp(const struct daemon *d)
+{
+	return d->vrrp;
 }
 
 unsigned long long daemon_started_usec(const struct daemon *d)
@@ -87,6 +94,9 @@ int daemon_reload(struct daemon *d, char **error)
 		daemon_notify_status(d, "READY=1\n");
 		return -EINVAL;
 	}
+	/* the engine moves to the new config before the old one is freed: it points into it */
+	if (d->vrrp)
+		vrrp_engine_reload(d->vrrp, c);
 	conf_free(d->conf);
 	d->conf = c;
 	d->reload_refused = false;
@@ -120,10 +130,20 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	default:
 		log_notice("%s received, stopping", strsignal((int)si->ssi_signo));
 		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+		/* priority 0 from every MASTER, so backups take over after Skew_Time; VIPs removed */
+		if (d->vrrp)
+			vrrp_engine_stop(d->vrrp);
 		sd_event_exit(sd_event_source_get_event(s), 0);
 		break;
 	}
 	return 0;
+}
+
+static void daemon_on_change(void *ud)
+{
+	struct daemon *d = ud;
+
+	daemon_notify_status(d, NULL);
 }
 
 static int daemon_mkdir_parent(const char *path, mode_t mode)
@@ -150,7 +170,11 @@ static int daemon_setup(struct daemon *d)
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaddset(&mask, sigs[i]);
+	/* sd-event reaps hook processes through a signalfd: SIGCHLD must be blocked */
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* a notify_fifo whose reader left must cost a dropped line, not the daemon */
+	signal(SIGPIPE, SIG_IGN);
 	r = sd_event_default(&d->ev);
 	if (r < 0) {
 		fprintf(stderr, "keepquorumd: cannot create the event loop: %s\n", strerror(-r));
@@ -180,6 +204,11 @@ static int daemon_setup(struct daemon *d)
 	if (r < 0) {
 		fprintf(stderr, "keepquorumd: control socket %s: %s: %s\n", d->opts.ctl_socket, what,
 			strerror(-r));
+		return r;
+	}
+	r = vrrp_engine_start(d->ev, d->conf, daemon_on_change, d, &d->vrrp);
+	if (r < 0) {
+		fprintf(stderr, "keepquorumd: cannot start VRRP: %s\n", strerror(-r));
 		return r;
 	}
 	/* sd-event sends WATCHDOG=1 from the loop at half of WATCHDOG_USEC when it is set. */
@@ -213,6 +242,7 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 	}
 	log_notice("stopped");
 out:
+	vrrp_engine_free(d.vrrp);
 	ctl_server_free(d.ctl);
 	pidfile_remove(opts->pidfile, d.pid_fd);
 	sd_event_unref(d.ev);

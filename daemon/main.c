@@ -104,7 +104,7 @@ static int main_parse(int argc, char **argv, struct main_args *a)
 static int main_release(const struct conf *c)
 {
 	unsigned failed = 0;
-	int n = vip_release_all(c, &failed);
+	int n = vrrp_vip_release_all(c, &failed);
 
 	if (n < 0) {
 		fprintf(stderr, "keepquorumd: --release: cannot open a netlink socket (are you root?)\n");

@@ -1,5 +1,5 @@
 /* The status object of SPEC.md ("keepquorumctl status --json"), built from what the daemon knows.
- * Fields that no running subsystem backs yet say so honestly (INIT, null, not run yet) rather than
+ * Fields that no running subsystem backs yet say so honestly (null, not run yet) rather than
  * inventing a value. */
 #include "daemon/daemon.h"
 
@@ -8,38 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
-
-static json_object *status_vips(const struct conf_instance *in)
-{
-	json_object *a = json_object_new_array();
-	char addr[64], buf[80];
-
-	for (size_t i = 0; i < in->n_vips; i++) {
-		snprintf(buf, sizeof(buf), "%s/%u", conf_addr_str(&in->vips[i].addr, addr, sizeof(addr)),
-			 in->vips[i].prefix);
-		json_object_array_add(a, json_object_new_string(buf));
-	}
-	return a;
-}
-
-static json_object *status_instance(const struct conf_instance *in)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(in->name));
-	json_object_object_add(o, "state", json_object_new_string("INIT"));
-	json_object_object_add(o, "vrid", json_object_new_int((int)in->vrid));
-	json_object_object_add(o, "interface", json_object_new_string(in->interface));
-	json_object_object_add(o, "version", json_object_new_int((int)in->version));
-	json_object_object_add(o, "priority", json_object_new_int((int)in->priority));
-	json_object_object_add(o, "effective_priority", json_object_new_int((int)in->priority));
-	json_object_object_add(o, "vips", status_vips(in));
-	json_object_object_add(o, "master_ip", NULL);
-	json_object_object_add(o, "quorum_gated", json_object_new_boolean(in->quorum));
-	json_object_object_add(o, "blocked_by", NULL);
-	json_object_object_add(o, "sync_group", in->sync_group ? json_object_new_string(in->sync_group) : NULL);
-	return o;
-}
+#include "vrrp/engine.h"
 
 static json_object *status_check(const struct conf_check *k)
 {
@@ -89,10 +58,8 @@ json_object *status_build(const struct daemon *d)
 		(int64_t)((util_now_usec() - daemon_started_usec(d)) / 1000)));
 	json_object_object_add(o, "paused", json_object_new_boolean(0));
 	json_object_object_add(o, "quorum", c->quorum ? status_quorum(c->quorum) : NULL);
-	a = json_object_new_array();
-	for (size_t i = 0; i < c->n_instances; i++)
-		json_object_array_add(a, status_instance(&c->instances[i]));
-	json_object_object_add(o, "instances", a);
+	json_object_object_add(o, "instances", daemon_vrrp(d) ? vrrp_engine_status(daemon_vrrp(d))
+								: json_object_new_array());
 	a = json_object_new_array();
 	for (size_t i = 0; i < c->n_checks; i++)
 		json_object_array_add(a, status_check(&c->checks[i]));
@@ -106,7 +73,9 @@ char *status_summary(const struct daemon *d)
 	char *s = xstrdup(""), *t;
 
 	for (size_t i = 0; i < c->n_instances && i < 3; i++) {
-		t = xasprintf("%s%s%s INIT", s, i ? ", " : "", c->instances[i].name);
+		const char *st = daemon_vrrp(d) ? vrrp_engine_state(daemon_vrrp(d), c->instances[i].name) : NULL;
+
+		t = xasprintf("%s%s%s %s", s, i ? ", " : "", c->instances[i].name, st ? st : "INIT");
 		free(s);
 		s = t;
 	}

@@ -535,6 +535,34 @@ START_TEST(test_example_parses)
 }
 END_TEST
 
+START_TEST(test_instance_same)
+{
+	/* what decides whether a reload keeps an instance's state and VIPs */
+	static const char *const variants[] = {
+		"priority = 101\n", "advert_int = 2\n", "nopreempt = yes\n", "notify = /bin/true\n",
+		"track_interface = eth1\n", "unicast_peer = 10.0.0.9\n", "garp_master_delay = 1\n",
+		"auth_type = PASS\nauth_pass = x\n",
+	};
+	struct conf_diags d = {0};
+	struct conf *a = NULL, *b = NULL;
+
+	ck_assert_int_eq(tu_load(INST, &a, &d), 0);
+	ck_assert_int_eq(tu_load("; only a comment differs\n" INST, &b, &d), 0);
+	ck_assert(conf_instance_same(&a->instances[0], &b->instances[0]));
+	conf_free(b);
+	for (size_t i = 0; i < ARRAY_SIZE(variants); i++) {
+		char *t = xasprintf(INST "%s", variants[i]);
+
+		ck_assert_int_eq(tu_load(t, &b, &d), 0);
+		ck_assert_msg(!conf_instance_same(&a->instances[0], &b->instances[0]),
+			      "'%s' did not count as a change", variants[i]);
+		conf_free(b);
+		free(t);
+	}
+	conf_free(a);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -550,6 +578,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_secret_size);
 	tcase_add_test(tc, test_script_security);
 	tcase_add_test(tc, test_example_parses);
+	tcase_add_test(tc, test_instance_same);
 	suite_add_tcase(s, tc);
 	return s;
 }

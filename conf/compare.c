@@ -1,0 +1,70 @@
+/* Is an instance's configuration unchanged by a reload? Then it keeps its state and VIPs
+ * (SPEC.md: "instances whose settings did not change keep their state and VIPs"). Every field
+ * the running instance uses is compared; anything else restarts it, which is always safe. */
+#include "conf/conf.h"
+
+#include <string.h>
+
+static bool compare_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool compare_cmd(const struct conf_cmd *a, const struct conf_cmd *b)
+{
+	return compare_str(a->text, b->text);
+}
+
+static bool compare_vip(const struct conf_vip *a, const struct conf_vip *b)
+{
+	return conf_addr_eq(&a->addr, &b->addr) && a->prefix == b->prefix &&
+	       compare_str(a->dev, b->dev) && compare_str(a->label, b->label) &&
+	       a->brd_set == b->brd_set && (!a->brd_set || conf_addr_eq(&a->brd, &b->brd)) &&
+	       compare_str(a->scope, b->scope);
+}
+
+static bool compare_tracks(const struct conf_track *a, size_t na, const struct conf_track *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		if (!compare_str(a[i].name, b[i].name) || a[i].weight != b[i].weight ||
+		    a[i].weight_set != b[i].weight_set || a[i].reverse != b[i].reverse)
+			return false;
+		/* a tracked check whose own settings changed changes the instance too */
+		if ((a[i].check == NULL) != (b[i].check == NULL) ||
+		    (a[i].check && (a[i].check->weight != b[i].check->weight ||
+				    a[i].check->reverse != b[i].check->reverse)))
+			return false;
+	}
+	return true;
+}
+
+bool conf_instance_same(const struct conf_instance *a, const struct conf_instance *b)
+{
+	if (!compare_str(a->name, b->name) || !compare_str(a->interface, b->interface) ||
+	    a->state != b->state || a->vrid != b->vrid || a->priority != b->priority ||
+	    a->advert_int != b->advert_int || a->version != b->version || a->family != b->family ||
+	    a->nopreempt != b->nopreempt || a->preempt_delay != b->preempt_delay ||
+	    a->quorum != b->quorum || a->garp_master_delay != b->garp_master_delay ||
+	    a->garp_master_repeat != b->garp_master_repeat ||
+	    a->garp_master_refresh != b->garp_master_refresh ||
+	    a->auth_pass_set != b->auth_pass_set || memcmp(a->auth_pass, b->auth_pass, sizeof(a->auth_pass)) ||
+	    a->unicast_src_set != b->unicast_src_set ||
+	    (a->unicast_src_set && !conf_addr_eq(&a->unicast_src, &b->unicast_src)) ||
+	    a->n_unicast_peers != b->n_unicast_peers || a->n_vips != b->n_vips ||
+	    !compare_str(a->sync_group, b->sync_group))
+		return false;
+	for (size_t i = 0; i < a->n_unicast_peers; i++)
+		if (!conf_addr_eq(&a->unicast_peers[i], &b->unicast_peers[i]))
+			return false;
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (!compare_vip(&a->vips[i], &b->vips[i]))
+			return false;
+	for (size_t h = 0; h < CONF_HOOK_COUNT; h++)
+		if (!compare_cmd(&a->hooks[h], &b->hooks[h]))
+			return false;
+	return compare_tracks(a->track_ifs, a->n_track_ifs, b->track_ifs, b->n_track_ifs) &&
+	       compare_tracks(a->track_scripts, a->n_track_scripts, b->track_scripts, b->n_track_scripts) &&
+	       compare_tracks(a->track_files, a->n_track_files, b->track_files, b->n_track_files);
+}

@@ -1,0 +1,198 @@
+/* The minimal hook runner: spawn, reap, log; and the notify_fifo writer. */
+#include "notify/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "daemon/log.h"
+
+extern char **environ;
+
+struct notify_runner {
+	sd_event *ev;
+	char *fifo_path;
+	char *node;
+	int fifo_fd;
+	unsigned running;
+	unsigned long fifo_dropped;
+};
+
+struct notify_child {
+	struct notify_runner *r;
+	char *what;
+};
+
+struct notify_runner *notify_runner_new(sd_event *ev, const char *fifo_path, const char *node)
+{
+	struct notify_runner *r = xcalloc(1, sizeof(*r));
+
+	r->ev = sd_event_ref(ev);
+	r->fifo_path = xstrdup(fifo_path);
+	r->node = xstrdup(node);
+	r->fifo_fd = -1;
+	return r;
+}
+
+void notify_runner_free(struct notify_runner *r)
+{
+	if (!r)
+		return;
+	if (r->fifo_fd >= 0)
+		close(r->fifo_fd);
+	sd_event_unref(r->ev);
+	free(r->fifo_path);
+	free(r->node);
+	free(r);
+}
+
+unsigned notify_running(const struct notify_runner *r)
+{
+	return r->running;
+}
+
+static int notify_on_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	struct notify_child *c = userdata;
+
+	if (si->si_code == CLD_EXITED && si->si_status == 0)
+		log_obj(LOG_INFO, "notify", "%s: exit 0", c->what);
+	else if (si->si_code == CLD_EXITED)
+		log_obj(LOG_WARNING, "notify", "%s: exit %d", c->what, si->si_status);
+	else
+		log_obj(LOG_WARNING, "notify", "%s: killed by signal %d", c->what, si->si_status);
+	c->r->running--;
+	sd_event_source_disable_unref(s);
+	free(c->what);
+	free(c);
+	return 0;
+}
+
+static char **notify_env(const struct notify_runner *r, const struct notify_transition *t)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 9, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "KEEPQUORUM_", 11) && strncmp(environ[i], "NOTIFY_SOCKET=", 14) &&
+		    strncmp(environ[i], "WATCHDOG_", 9))
+			env[k++] = xstrdup(environ[i]);
+	env[k++] = xasprintf("KEEPQUORUM_INSTANCE=%s", t->name);
+	env[k++] = xasprintf("KEEPQUORUM_STATE=%s", t->state);
+	env[k++] = xasprintf("KEEPQUORUM_PREV_STATE=%s", t->prev_state);
+	env[k++] = xasprintf("KEEPQUORUM_PRIORITY=%u", t->priority);
+	env[k++] = xasprintf("KEEPQUORUM_VIPS=%s", t->vips ? t->vips : "");
+	env[k++] = xasprintf("KEEPQUORUM_NODE=%s", r->node);
+	/* the quorum fills these in; without it there is no term and no leader */
+	env[k++] = xstrdup("KEEPQUORUM_TERM=");
+	env[k++] = xstrdup("KEEPQUORUM_LEADER=");
+	return env;
+}
+
+static void notify_spawn(struct notify_runner *r, const struct conf_cmd *cmd, const char *const *extra,
+			 size_t n_extra, const struct notify_transition *t)
+{
+	char **argv = xcalloc(cmd->argc + n_extra + 1, sizeof(*argv)), **env = notify_env(r, t);
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	struct notify_child *c;
+	pid_t pid;
+	int e;
+
+	for (size_t i = 0; i < cmd->argc; i++)
+		argv[i] = cmd->argv[i];
+	for (size_t i = 0; i < n_extra; i++)
+		argv[cmd->argc + i] = (char *)extra[i];
+	/* its own process group, signals unblocked: the daemon blocks the ones it handles */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE); /* the daemon ignores it; a script expects the default */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	e = posix_spawn(&pid, argv[0], NULL, &attr, argv, env);
+	posix_spawnattr_destroy(&attr);
+	if (e) {
+		log_obj(LOG_WARNING, t->name, "cannot run %s: %s", cmd->text, strerror(e));
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->r = r;
+	c->what = xasprintf("(%s) %s", t->name, cmd->text);
+	if (sd_event_add_child(r->ev, NULL, pid, WEXITED, notify_on_exit, c) < 0) {
+		/* cannot watch it: it will be reaped by nobody; say so once */
+		log_obj(LOG_WARNING, t->name, "cannot watch %s (pid %d)", cmd->text, (int)pid);
+		free(c->what);
+		free(c);
+		goto out;
+	}
+	r->running++;
+out:
+	for (char **p = env; *p; p++)
+		free(*p);
+	free(env);
+	free(argv);
+}
+
+/* keepalived's fifo line: INSTANCE "name" STATE PRIORITY. Non-blocking: with no reader, or a
+ * full pipe, the line is dropped and counted, never waited for. */
+static void notify_fifo(struct notify_runner *r, const struct notify_transition *t)
+{
+	char line[256];
+	int n;
+
+	if (!r->fifo_path)
+		return;
+	if (r->fifo_fd < 0) {
+		if (mkfifo(r->fifo_path, 0600) < 0 && errno != EEXIST)
+			log_obj(LOG_WARNING, "notify", "mkfifo %s: %s", r->fifo_path, strerror(errno));
+		r->fifo_fd = open(r->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	}
+	n = snprintf(line, sizeof(line), "%s \"%s\" %s %u\n", t->kind, t->name, t->state, t->priority);
+	if (r->fifo_fd < 0 || write(r->fifo_fd, line, (size_t)n) != n) {
+		if (r->fifo_fd >= 0 && errno == EPIPE) {
+			close(r->fifo_fd);
+			r->fifo_fd = -1;
+		}
+		r->fifo_dropped++;
+		log_obj(LOG_INFO, "notify", "notify_fifo: no reader, line dropped (%lu so far)",
+			r->fifo_dropped);
+	}
+}
+
+void notify_transition(struct notify_runner *r, const struct conf_cmd *hooks,
+		       const struct notify_transition *t)
+{
+	enum conf_hook h;
+	char prio[16];
+	const char *extra[4] = {t->kind, t->name, t->state, prio};
+
+	if (!strcmp(t->state, "MASTER"))
+		h = CONF_HOOK_NOTIFY_MASTER;
+	else if (!strcmp(t->state, "BACKUP"))
+		h = CONF_HOOK_NOTIFY_BACKUP;
+	else if (!strcmp(t->state, "FAULT"))
+		h = CONF_HOOK_NOTIFY_FAULT;
+	else
+		h = CONF_HOOK_NOTIFY_STOP;
+	snprintf(prio, sizeof(prio), "%u", t->priority);
+	if (hooks[h].argv)
+		notify_spawn(r, &hooks[h], NULL, 0, t);
+	if (hooks[CONF_HOOK_NOTIFY].argv)
+		notify_spawn(r, &hooks[CONF_HOOK_NOTIFY], extra, 4, t);
+	notify_fifo(r, t);
+}

@@ -1,0 +1,29 @@
+/* The VRRP engine: every configured instance, its sockets, VIPs, gratuitous ARPs, the link
+ * monitor, driven by the daemon's event loop. The state machine (fsm.c) decides; the engine
+ * turns I/O into events and executes the actions. */
+#pragma once
+
+#include <json-c/json.h>
+#include <systemd/sd-event.h>
+
+#include "conf/conf.h"
+
+struct vrrp_engine;
+
+/* Called after every state change, for the daemon's STATUS= line. */
+typedef void (*vrrp_engine_change_fn)(void *ud);
+
+/* Opens the link monitor and the shared sockets, removes VIPs a previous run left behind and
+ * starts every instance. Returns 0 or -errno (reported). */
+int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn fn, void *ud,
+		      struct vrrp_engine **out);
+/* A new config: instances whose settings did not change keep their state and VIPs; changed
+ * ones restart; removed ones stop (priority 0, VIPs removed); new ones start. */
+void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c);
+/* Graceful stop: priority-0 adverts from every MASTER, VIPs removed, notify_stop. */
+void vrrp_engine_stop(struct vrrp_engine *e);
+void vrrp_engine_free(struct vrrp_engine *e);
+
+/* SPEC.md's "instances" array, and the state of one instance by name (NULL if unknown). */
+json_object *vrrp_engine_status(const struct vrrp_engine *e);
+const char *vrrp_engine_state(const struct vrrp_engine *e, const char *name);

@@ -1,0 +1,486 @@
+/* One VRRP instance at run time: feeds its state machine and executes what it returns (adverts,
+ * VIPs, gratuitous ARP / NA, the transition's log line, counters and hooks). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netlink/errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "daemon/log.h"
+#include "notify/runner.h"
+#include "vrrp/engine-int.h"
+
+/* A drop reason or an address-list mismatch is logged at most this often per instance. */
+#define INST_LOG_EVERY_US (60ULL * 1000000ULL)
+
+uint64_t inst_now(const struct vrrp_inst *in)
+{
+	uint64_t now = 0;
+
+	sd_event_now(in->e->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+static const struct vrrp_link_if *inst_if(const struct vrrp_inst *in)
+{
+	return vrrp_link_find(in->e->link, in->c->interface);
+}
+
+/* Where adverts come from: unicast_src_ip, else the interface's primary IPv4 address or its
+ * IPv6 link-local address (RFC 5798 5.1.1.1, 5.1.2.1). */
+static bool inst_src(const struct vrrp_inst *in, struct conf_addr *out)
+{
+	const struct vrrp_link_if *li = inst_if(in);
+
+	if (in->c->unicast_src_set) {
+		*out = in->c->unicast_src;
+		return true;
+	}
+	if (!li)
+		return false;
+	if (in->c->family == AF_INET && li->has_primary4) {
+		*out = li->primary4;
+		return true;
+	}
+	if (in->c->family == AF_INET6 && li->has_linklocal6) {
+		*out = li->linklocal6;
+		return true;
+	}
+	return false;
+}
+
+/* keepalived's track weights: weight > 0 is added while the object is up, weight < 0 while it is
+ * down; reverse swaps them. Without a weight, a down object is a fault. */
+static const char *inst_tracks(const struct vrrp_inst *in, int *weights, char *buf, size_t len)
+{
+	for (size_t i = 0; i < in->c->n_track_ifs; i++) {
+		const struct conf_track *t = &in->c->track_ifs[i];
+		const struct vrrp_link_if *li = vrrp_link_find(in->e->link, t->name);
+		bool up = li && li->up;
+
+		if (t->reverse)
+			up = !up;
+		if (!t->weight_set || !t->weight) {
+			if (!up) {
+				snprintf(buf, len, "tracked interface %s down", t->name);
+				return buf;
+			}
+		} else if ((t->weight > 0) == up) {
+			*weights += t->weight;
+		}
+	}
+	return NULL;
+}
+
+/* Why the instance must be in FAULT now, or NULL; and its effective priority. */
+static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, size_t len)
+{
+	const struct vrrp_link_if *li = inst_if(in);
+	struct conf_addr src;
+	int weights = 0;
+	const char *why;
+
+	why = inst_tracks(in, &weights, buf, len);
+	*prio = vrrp_fsm_effective_priority(in->c->priority, weights);
+	if (!li)
+		snprintf(buf, len, "interface %s missing", in->c->interface);
+	else if (!li->up)
+		snprintf(buf, len, "interface %s down", in->c->interface);
+	else if (!inst_src(in, &src))
+		snprintf(buf, len, "no %s address on %s", in->c->family == AF_INET ? "IPv4" : "IPv6 link-local",
+			 in->c->interface);
+	else
+		return why;
+	return buf;
+}
+
+static char *inst_vip_list(const struct vrrp_inst *in, const char *sep)
+{
+	char *s = xstrdup(""), *t, a[64];
+
+	for (size_t i = 0; i < in->c->n_vips; i++) {
+		t = xasprintf("%s%s%s/%u", s, i ? sep : "", conf_addr_str(&in->c->vips[i].addr, a, sizeof(a)),
+			      in->c->vips[i].prefix);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static unsigned inst_vip_ifindex(const struct vrrp_inst *in, const struct conf_vip *vip)
+{
+	const struct vrrp_link_if *li;
+
+	if (!vip->dev)
+		return in->ifindex;
+	li = vrrp_link_find(in->e->link, vip->dev);
+	return li ? li->ifindex : 0;
+}
+
+static void inst_send(struct vrrp_inst *in, unsigned priority)
+{
+	static struct vrrp_advert a; /* 4 KiB of addresses: not on the stack */
+	uint8_t buf[VRRP_PKT_MAX];
+	struct conf_addr src, group;
+	size_t len;
+	int r;
+
+	if (!in->sock || !inst_src(in, &src))
+		return;
+	memset(&a, 0, sizeof(a));
+	a.version = in->c->version;
+	a.vrid = in->c->vrid;
+	a.priority = priority;
+	a.interval_cs = in->fsm.p.advert_cs;
+	a.family = in->c->family;
+	if (in->c->auth_pass_set) {
+		a.auth_type = 1;
+		memcpy(a.auth, in->c->auth_pass, sizeof(a.auth));
+	}
+	for (size_t i = 0; i < in->c->n_vips && i < VRRP_MAX_ADDRS; i++)
+		a.addrs[a.n_addrs++] = in->c->vips[i].addr;
+	vrrp_sock_group(a.family, &group);
+	for (size_t i = 0; i < (in->c->n_unicast_peers ? in->c->n_unicast_peers : 1); i++) {
+		const struct conf_addr *dst = in->c->n_unicast_peers ? &in->c->unicast_peers[i] : &group;
+
+		len = vrrp_pkt_build(&a, &src, dst, buf, sizeof(buf));
+		if (!len)
+			util_die("(%s) cannot build an advert the config validated", in->c->name);
+		r = vrrp_sock_send(in->sock, &src, dst, buf, len);
+		if (r < 0)
+			log_obj(LOG_WARNING, in->c->name, "advert not sent: %s", strerror(-r));
+	}
+}
+
+static void inst_vips(struct vrrp_inst *in, bool add)
+{
+	char a[64];
+
+	for (size_t i = 0; i < in->c->n_vips; i++) {
+		const struct conf_vip *vip = &in->c->vips[i];
+		unsigned idx = inst_vip_ifindex(in, vip);
+		int r;
+
+		if (!idx)
+			continue;
+		if (add) {
+			vrrp_link_ignore_addr(in->e->link, &vip->addr);
+			r = vrrp_vip_add(in->e->vips, vip, idx, VRRP_VIP_FOREVER, VRRP_VIP_FOREVER);
+		} else {
+			r = vrrp_vip_del(in->e->vips, vip, idx);
+		}
+		if (r < 0)
+			log_obj(LOG_ERR, in->c->name, "cannot %s %s/%u: %s", add ? "add" : "remove",
+				conf_addr_str(&vip->addr, a, sizeof(a)), vip->prefix, nl_geterror(r));
+	}
+	in->vips_up = add;
+}
+
+static void inst_garp_burst(struct vrrp_inst *in)
+{
+	unsigned sent = 0, failed = 0;
+	int err = 0;
+
+	for (unsigned n = 0; n < in->c->garp_master_repeat; n++) {
+		for (size_t i = 0; i < in->c->n_vips; i++) {
+			const struct conf_vip *vip = &in->c->vips[i];
+			unsigned idx = inst_vip_ifindex(in, vip);
+			int r = -ENODEV;
+
+			if (!idx)
+				continue;
+			if (vip->addr.family == AF_INET && in->e->arp)
+				r = vrrp_arp_send(in->e->arp, idx, &vip->addr);
+			else if (vip->addr.family == AF_INET6 && in->e->ndisc)
+				r = vrrp_ndisc_send(in->e->ndisc, idx, &vip->addr);
+			if (r < 0) {
+				failed++;
+				err = r;
+			} else {
+				sent++;
+			}
+		}
+	}
+	in->garps_sent += sent;
+	in->garps_failed += failed;
+	if (failed)
+		log_obj(LOG_WARNING, in->c->name, "%u gratuitous ARP/NA not sent: %s", failed, strerror(-err));
+}
+
+static void inst_garp_arm(struct vrrp_inst *in, double seconds, unsigned phase)
+{
+	in->garp_phase = phase;
+	sd_event_source_set_time(in->garp_timer, inst_now(in) + (uint64_t)(seconds * 1e6));
+	sd_event_source_set_enabled(in->garp_timer, SD_EVENT_ONESHOT);
+}
+
+/* keepalived: a burst of garp_master_repeat on becoming MASTER, another garp_master_delay
+ * later, then one every garp_master_refresh (0: never). */
+static int inst_on_garp(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct vrrp_inst *in = userdata;
+
+	if (in->fsm.state != VRRP_MASTER)
+		return 0;
+	inst_garp_burst(in);
+	if (in->c->garp_master_refresh > 0)
+		inst_garp_arm(in, in->c->garp_master_refresh, 2);
+	else
+		in->garp_phase = 0;
+	return 0;
+}
+
+static void inst_garp_start(struct vrrp_inst *in)
+{
+	inst_garp_burst(in);
+	if (in->c->garp_master_delay > 0)
+		inst_garp_arm(in, in->c->garp_master_delay, 1);
+	else if (in->c->garp_master_refresh > 0)
+		inst_garp_arm(in, in->c->garp_master_refresh, 2);
+}
+
+/* The one place a transition becomes visible: log line, counter, hooks, STATUS=. */
+static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
+{
+	char *vips = inst_vip_list(in, " ");
+	struct notify_transition t = {
+		.kind = "INSTANCE", .name = in->c->name, .state = vrrp_state_name(act->to),
+		.prev_state = vrrp_state_name(act->from), .priority = act->priority, .vips = vips,
+	};
+
+	log_obj(LOG_NOTICE, in->c->name, "%s -> %s (%s)", vrrp_state_name(act->from),
+		vrrp_state_name(act->to), act->reason);
+	in->transitions[act->to]++;
+	if (act->from == VRRP_MASTER) {
+		sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);
+		in->garp_phase = 0;
+	}
+	notify_transition(in->e->notify, in->c->hooks, &t);
+	free(vips);
+	if (in->e->changed && !in->e->quiet)
+		in->e->changed(in->e->changed_ud);
+}
+
+static void inst_arm(struct vrrp_inst *in)
+{
+	uint64_t d = vrrp_fsm_deadline(&in->fsm);
+
+	if (!d) {
+		sd_event_source_set_enabled(in->timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(in->timer, d);
+	sd_event_source_set_enabled(in->timer, SD_EVENT_ONESHOT);
+}
+
+void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
+{
+	struct vrrp_actions acts;
+
+	vrrp_fsm_step(&in->fsm, ev, inst_now(in), &acts);
+	for (size_t i = 0; i < acts.n; i++) {
+		const struct vrrp_action *a = &acts.v[i];
+
+		switch (a->kind) {
+		case VRRP_ACT_TRANSITION: inst_transition(in, a); break;
+		case VRRP_ACT_SEND_ADVERT: inst_send(in, a->priority); break;
+		case VRRP_ACT_ADD_VIPS: inst_vips(in, true); break;
+		case VRRP_ACT_DEL_VIPS: inst_vips(in, false); break;
+		case VRRP_ACT_GARP: inst_garp_start(in); break;
+		}
+	}
+	inst_arm(in);
+}
+
+static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct vrrp_inst *in = userdata;
+	struct vrrp_event ev = {.kind = VRRP_EV_TIMER};
+
+	inst_event(in, &ev);
+	return 0;
+}
+
+void inst_link_changed(struct vrrp_inst *in)
+{
+	const struct vrrp_link_if *li = inst_if(in);
+	char buf[128];
+	const char *why;
+	unsigned prio;
+	struct conf_addr src;
+
+	in->ifindex = li ? li->ifindex : 0;
+	if (li && (!in->sock || vrrp_sock_ifindex(in->sock) != li->ifindex))
+		in->sock = engine_sock(in->e, li->ifindex, li->name, in->c->family);
+	if (!li)
+		in->sock = NULL;
+	if (inst_src(in, &src))
+		in->fsm.p.self = src;
+	why = inst_fault(in, &prio, buf, sizeof(buf));
+	if (prio != in->fsm.priority) {
+		struct vrrp_event ev = {.kind = VRRP_EV_PRIORITY, .new_priority = prio};
+
+		log_obj(LOG_INFO, in->c->name, "effective priority %u -> %u", in->fsm.priority, prio);
+		inst_event(in, &ev);
+	}
+	if (why && !in->fsm.fault) {
+		struct vrrp_event ev = {.kind = VRRP_EV_FAULT, .reason = why};
+
+		inst_event(in, &ev);
+	} else if (!why && in->fsm.fault) {
+		struct vrrp_event ev = {.kind = VRRP_EV_FAULT_CLEAR};
+
+		inst_event(in, &ev);
+	}
+}
+
+void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_addr *addr)
+{
+	char a[64];
+
+	if (in->fsm.state != VRRP_MASTER || !in->vips_up)
+		return;
+	for (size_t i = 0; i < in->c->n_vips; i++) {
+		const struct conf_vip *vip = &in->c->vips[i];
+
+		if (conf_addr_eq(&vip->addr, addr) && inst_vip_ifindex(in, vip) == ifindex) {
+			log_obj(LOG_WARNING, in->c->name, "VIP %s/%u was removed by someone else; restoring it",
+				conf_addr_str(addr, a, sizeof(a)), vip->prefix);
+			vrrp_vip_add(in->e->vips, vip, ifindex, VRRP_VIP_FOREVER, VRRP_VIP_FOREVER);
+		}
+	}
+}
+
+void inst_advert_in(struct vrrp_inst *in, const struct vrrp_advert *a, const struct vrrp_rx *rx)
+{
+	struct vrrp_event ev = {.kind = VRRP_EV_ADVERT, .priority = a->priority,
+				.interval_cs = a->interval_cs, .src = rx->src};
+	uint64_t now = inst_now(in);
+	char addr[64];
+
+	if (in->c->n_unicast_peers) {
+		bool peer = false;
+
+		for (size_t i = 0; i < in->c->n_unicast_peers && !peer; i++)
+			peer = conf_addr_eq(&in->c->unicast_peers[i], &rx->src);
+		if (!peer) {
+			engine_count_drop(in->e, in, VRRP_DROP_NOT_PEER, rx);
+			return;
+		}
+	}
+	/* RFC 5798 7.1: a different address list MAY be dropped and SHOULD be logged; keepalived
+	 * outside strict mode accepts it, and so do we, logging it once a minute */
+	if (now - in->mismatch_logged > INST_LOG_EVERY_US || !in->mismatch_logged) {
+		struct conf_addr list[VRRP_MAX_ADDRS];
+		size_t n = 0;
+
+		for (size_t i = 0; i < in->c->n_vips && n < VRRP_MAX_ADDRS; i++)
+			list[n++] = in->c->vips[i].addr;
+		if (!vrrp_pkt_addrs_match(a, list, n)) {
+			in->mismatch_logged = now;
+			log_obj(LOG_WARNING, in->c->name, "advert from %s lists other addresses than ours "
+				"(accepted, as keepalived does)", conf_addr_str(&rx->src, addr, sizeof(addr)));
+		}
+	}
+	inst_event(in, &ev);
+}
+
+static unsigned inst_advert_cs(const struct conf_instance *c)
+{
+	return (unsigned)lround(c->advert_int * 100);
+}
+
+struct vrrp_inst *inst_new(struct vrrp_engine *e, const struct conf_instance *c)
+{
+	struct vrrp_inst *in = xcalloc(1, sizeof(*in));
+	struct vrrp_fsm_params p = {
+		.version = c->version, .priority = c->priority, .advert_cs = inst_advert_cs(c),
+		.nopreempt = c->nopreempt, .preempt_delay_us = (uint64_t)(c->preempt_delay * 1e6),
+	};
+	struct vrrp_event startup = {.kind = VRRP_EV_STARTUP};
+
+	in->e = e;
+	in->c = c;
+	vrrp_fsm_init(&in->fsm, &p);
+	sd_event_add_time(e->ev, &in->timer, CLOCK_MONOTONIC, 0, 1, inst_on_timer, in);
+	sd_event_source_set_enabled(in->timer, SD_EVENT_OFF);
+	sd_event_add_time(e->ev, &in->garp_timer, CLOCK_MONOTONIC, 0, 1000, inst_on_garp, in);
+	sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);
+	inst_link_changed(in);
+	if (in->ifindex && c->family == AF_INET)
+		vrrp_vip_promote_secondaries(c->interface);
+	/* VIPs a previous run left behind (killed with SIGKILL, say) are not ours to keep */
+	inst_vips(in, false);
+	inst_event(in, &startup);
+	return in;
+}
+
+void inst_free(struct vrrp_inst *in)
+{
+	if (!in)
+		return;
+	sd_event_source_disable_unref(in->timer);
+	sd_event_source_disable_unref(in->garp_timer);
+	free(in);
+}
+
+static json_object *inst_counters(const struct vrrp_inst *in)
+{
+	json_object *o = json_object_new_object(), *t = json_object_new_object(), *d = json_object_new_object();
+
+	json_object_object_add(o, "adverts_sent", json_object_new_int64((int64_t)in->fsm.adverts_sent));
+	json_object_object_add(o, "adverts_received", json_object_new_int64((int64_t)in->fsm.adverts_received));
+	json_object_object_add(o, "garps_sent", json_object_new_int64((int64_t)in->garps_sent));
+	json_object_object_add(o, "garps_failed", json_object_new_int64((int64_t)in->garps_failed));
+	for (int s = VRRP_BACKUP; s < VRRP_STATE_COUNT; s++)
+		json_object_object_add(t, vrrp_state_name((enum vrrp_state)s),
+				       json_object_new_int64((int64_t)in->transitions[s]));
+	json_object_object_add(o, "transitions", t);
+	for (int r = 1; r < VRRP_DROP_COUNT_; r++)
+		if (in->drops[r])
+			json_object_object_add(d, vrrp_drop_name((enum vrrp_drop)r),
+					       json_object_new_int64((int64_t)in->drops[r]));
+	json_object_object_add(o, "dropped", d);
+	return o;
+}
+
+json_object *inst_status(const struct vrrp_inst *in)
+{
+	json_object *o = json_object_new_object(), *vips = json_object_new_array();
+	char a[64], buf[128];
+	const char *fault = NULL;
+	struct conf_addr src;
+	unsigned prio;
+
+	for (size_t i = 0; i < in->c->n_vips; i++) {
+		snprintf(buf, sizeof(buf), "%s/%u", conf_addr_str(&in->c->vips[i].addr, a, sizeof(a)),
+			 in->c->vips[i].prefix);
+		json_object_array_add(vips, json_object_new_string(buf));
+	}
+	if (in->fsm.state == VRRP_FAULT)
+		fault = inst_fault((struct vrrp_inst *)in, &prio, buf, sizeof(buf));
+	json_object_object_add(o, "name", json_object_new_string(in->c->name));
+	json_object_object_add(o, "state", json_object_new_string(vrrp_state_name(in->fsm.state)));
+	json_object_object_add(o, "vrid", json_object_new_int((int)in->c->vrid));
+	json_object_object_add(o, "interface", json_object_new_string(in->c->interface));
+	json_object_object_add(o, "version", json_object_new_int((int)in->c->version));
+	json_object_object_add(o, "priority", json_object_new_int((int)in->c->priority));
+	json_object_object_add(o, "effective_priority", json_object_new_int((int)in->fsm.priority));
+	json_object_object_add(o, "vips", vips);
+	if (in->fsm.state == VRRP_MASTER && inst_src(in, &src))
+		json_object_object_add(o, "master_ip", json_object_new_string(conf_addr_str(&src, a, sizeof(a))));
+	else if (in->fsm.master_known)
+		json_object_object_add(o, "master_ip", json_object_new_string(conf_addr_str(&in->fsm.master, a, sizeof(a))));
+	else
+		json_object_object_add(o, "master_ip", NULL);
+	json_object_object_add(o, "quorum_gated", json_object_new_boolean(in->c->quorum));
+	/* what keeps it from being MASTER: here only its interfaces (checks and quorum come later) */
+	json_object_object_add(o, "blocked_by", fault ? json_object_new_string("interface") : NULL);
+	json_object_object_add(o, "fault_reason", fault ? json_object_new_string(fault) : NULL);
+	json_object_object_add(o, "sync_group", in->c->sync_group ? json_object_new_string(in->c->sync_group) : NULL);
+	json_object_object_add(o, "counters", inst_counters(in));
+	return o;
+}
