@@ -28,6 +28,8 @@ struct daemon {
 	int pid_fd;
 	unsigned long long started_usec;
 	bool reload_refused;   /* the last reload was refused: say so in STATUS= */
+	bool stopping;
+	uint64_t stop_deadline;
 };
 
 const struct conf *daemon_conf(const struct daemon *d)
@@ -106,6 +108,39 @@ int daemon_reload(struct daemon *d, char **error)
 	return 0;
 }
 
+/* The STOP hooks run before the process exits, bounded: keepalived gives them 1 s and kills
+ * nothing; we wait up to DAEMON_STOP_HOOKS_USEC for them (the notify issue adds timeouts). */
+#define DAEMON_STOP_HOOKS_USEC (10ULL * 1000000ULL)
+#define DAEMON_STOP_POLL_USEC (20ULL * 1000ULL)
+
+static int daemon_on_stop_poll(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (!d->vrrp || !vrrp_engine_hooks_pending(d->vrrp) || usec >= d->stop_deadline) {
+		if (d->vrrp && vrrp_engine_hooks_pending(d->vrrp))
+			log_warning("stopping with %u hook%s still running", vrrp_engine_hooks_pending(d->vrrp),
+				    vrrp_engine_hooks_pending(d->vrrp) == 1 ? "" : "s");
+		sd_event_exit(d->ev, 0);
+		return 0;
+	}
+	sd_event_source_set_time(s, usec + DAEMON_STOP_POLL_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static void daemon_stop_when_hooks_done(struct daemon *d)
+{
+	uint64_t now = util_now_usec();
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->stop_deadline = now + DAEMON_STOP_HOOKS_USEC;
+	if (sd_event_add_time(d->ev, NULL, CLOCK_MONOTONIC, now, 1000, daemon_on_stop_poll, d) < 0)
+		sd_event_exit(d->ev, 0);
+}
+
 static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -133,7 +168,7 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 		/* priority 0 from every MASTER, so backups take over after Skew_Time; VIPs removed */
 		if (d->vrrp)
 			vrrp_engine_stop(d->vrrp);
-		sd_event_exit(sd_event_source_get_event(s), 0);
+		daemon_stop_when_hooks_done(d);
 		break;
 	}
 	return 0;

@@ -1,4 +1,5 @@
-/* The minimal hook runner: spawn, reap, log; and the notify_fifo writer. */
+/* The minimal hook runner: hooks of one instance one at a time in transition order, reaped by
+ * the loop, logged; and the notify_fifo writer. Timeouts come with the notify issue. */
 #include "notify/runner.h"
 
 #include <errno.h>
@@ -24,12 +25,34 @@ struct notify_runner {
 	int fifo_fd;
 	unsigned running;
 	unsigned long fifo_dropped;
+	struct notify_job *jobs;  /* in the order queued */
 };
 
-struct notify_child {
+/* One hook to run. Jobs of one instance (key) run one at a time, in the order queued. */
+struct notify_job {
 	struct notify_runner *r;
+	struct notify_job *next;
+	char *key;
 	char *what;
+	char **argv, **env;
+	pid_t pid;        /* 0: waiting */
 };
+
+static void notify_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static void notify_job_free(struct notify_job *j)
+{
+	free(j->key);
+	free(j->what);
+	notify_strv_free(j->argv);
+	notify_strv_free(j->env);
+	free(j);
+}
 
 struct notify_runner *notify_runner_new(sd_event *ev, const char *fifo_path, const char *node)
 {
@@ -48,31 +71,50 @@ void notify_runner_free(struct notify_runner *r)
 		return;
 	if (r->fifo_fd >= 0)
 		close(r->fifo_fd);
+	/* running hooks are left to finish on their own; only our bookkeeping goes */
+	while (r->jobs) {
+		struct notify_job *j = r->jobs;
+
+		r->jobs = j->next;
+		notify_job_free(j);
+	}
 	sd_event_unref(r->ev);
 	free(r->fifo_path);
 	free(r->node);
 	free(r);
 }
 
-unsigned notify_running(const struct notify_runner *r)
+unsigned notify_pending(const struct notify_runner *r)
 {
-	return r->running;
+	unsigned n = 0;
+
+	for (const struct notify_job *j = r->jobs; j; j = j->next)
+		n++;
+	return n;
 }
+
+static void notify_start_next(struct notify_runner *r, const char *key);
 
 static int notify_on_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
 {
-	struct notify_child *c = userdata;
+	struct notify_job *j = userdata, **pp;
+	struct notify_runner *r = j->r;
+	char *key = xstrdup(j->key);
 
 	if (si->si_code == CLD_EXITED && si->si_status == 0)
-		log_obj(LOG_INFO, "notify", "%s: exit 0", c->what);
+		log_obj(LOG_INFO, "notify", "%s: exit 0", j->what);
 	else if (si->si_code == CLD_EXITED)
-		log_obj(LOG_WARNING, "notify", "%s: exit %d", c->what, si->si_status);
+		log_obj(LOG_WARNING, "notify", "%s: exit %d", j->what, si->si_status);
 	else
-		log_obj(LOG_WARNING, "notify", "%s: killed by signal %d", c->what, si->si_status);
-	c->r->running--;
+		log_obj(LOG_WARNING, "notify", "%s: killed by signal %d", j->what, si->si_status);
+	r->running--;
 	sd_event_source_disable_unref(s);
-	free(c->what);
-	free(c);
+	for (pp = &r->jobs; *pp != j; pp = &(*pp)->next)
+		;
+	*pp = j->next;
+	notify_job_free(j);
+	notify_start_next(r, key);
+	free(key);
 	return 0;
 }
 
@@ -100,52 +142,77 @@ static char **notify_env(const struct notify_runner *r, const struct notify_tran
 	return env;
 }
 
-static void notify_spawn(struct notify_runner *r, const struct conf_cmd *cmd, const char *const *extra,
-			 size_t n_extra, const struct notify_transition *t)
+static bool notify_exec(struct notify_job *j)
 {
-	char **argv = xcalloc(cmd->argc + n_extra + 1, sizeof(*argv)), **env = notify_env(r, t);
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
-	struct notify_child *c;
-	pid_t pid;
 	int e;
 
-	for (size_t i = 0; i < cmd->argc; i++)
-		argv[i] = cmd->argv[i];
-	for (size_t i = 0; i < n_extra; i++)
-		argv[cmd->argc + i] = (char *)extra[i];
-	/* its own process group, signals unblocked: the daemon blocks the ones it handles */
+	/* its own process group, signals unblocked and SIGPIPE back to default: the daemon blocks
+	 * or ignores them, a script expects them as usual */
 	sigemptyset(&none);
 	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE); /* the daemon ignores it; a script expects the default */
+	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 				 POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
-	e = posix_spawn(&pid, argv[0], NULL, &attr, argv, env);
+	e = posix_spawn(&j->pid, j->argv[0], NULL, &attr, j->argv, j->env);
 	posix_spawnattr_destroy(&attr);
 	if (e) {
-		log_obj(LOG_WARNING, t->name, "cannot run %s: %s", cmd->text, strerror(e));
-		goto out;
+		log_obj(LOG_WARNING, "notify", "cannot run %s: %s", j->what, strerror(e));
+		return false;
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->r = r;
-	c->what = xasprintf("(%s) %s", t->name, cmd->text);
-	if (sd_event_add_child(r->ev, NULL, pid, WEXITED, notify_on_exit, c) < 0) {
-		/* cannot watch it: it will be reaped by nobody; say so once */
-		log_obj(LOG_WARNING, t->name, "cannot watch %s (pid %d)", cmd->text, (int)pid);
-		free(c->what);
-		free(c);
-		goto out;
+	if (sd_event_add_child(j->r->ev, NULL, j->pid, WEXITED, notify_on_exit, j) < 0) {
+		log_obj(LOG_WARNING, "notify", "cannot watch %s (pid %d)", j->what, (int)j->pid);
+		return false;
 	}
-	r->running++;
-out:
-	for (char **p = env; *p; p++)
-		free(*p);
-	free(env);
-	free(argv);
+	j->r->running++;
+	return true;
+}
+
+/* Start the oldest waiting job of key, unless one of key's is running; a job that cannot start
+ * is dropped (and said) so the queue moves on. */
+static void notify_start_next(struct notify_runner *r, const char *key)
+{
+	struct notify_job **pp = &r->jobs;
+
+	while (*pp) {
+		struct notify_job *j = *pp;
+
+		if (strcmp(j->key, key)) {
+			pp = &j->next;
+			continue;
+		}
+		if (j->pid)
+			return;
+		if (notify_exec(j))
+			return;
+		*pp = j->next;
+		notify_job_free(j);
+	}
+}
+
+static void notify_queue(struct notify_runner *r, const struct conf_cmd *cmd, const char *const *extra,
+			 size_t n_extra, const struct notify_transition *t)
+{
+	struct notify_job *j = xcalloc(1, sizeof(*j)), **pp;
+
+	j->r = r;
+	j->key = xstrdup(t->name);
+	j->what = xasprintf("(%s) %s%s", t->name, cmd->text, n_extra ? " ..." : "");
+	j->argv = xcalloc(cmd->argc + n_extra + 1, sizeof(*j->argv));
+	for (size_t i = 0; i < cmd->argc; i++)
+		j->argv[i] = xstrdup(cmd->argv[i]);
+	for (size_t i = 0; i < n_extra; i++)
+		j->argv[cmd->argc + i] = xstrdup(extra[i]);
+	j->env = notify_env(r, t);
+	for (pp = &r->jobs; *pp; pp = &(*pp)->next)
+		;
+	*pp = j;
+	notify_start_next(r, j->key);
 }
 
 /* keepalived's fifo line: INSTANCE "name" STATE PRIORITY. Non-blocking: with no reader, or a
@@ -191,8 +258,8 @@ void notify_transition(struct notify_runner *r, const struct conf_cmd *hooks,
 		h = CONF_HOOK_NOTIFY_STOP;
 	snprintf(prio, sizeof(prio), "%u", t->priority);
 	if (hooks[h].argv)
-		notify_spawn(r, &hooks[h], NULL, 0, t);
+		notify_queue(r, &hooks[h], NULL, 0, t);
 	if (hooks[CONF_HOOK_NOTIFY].argv)
-		notify_spawn(r, &hooks[CONF_HOOK_NOTIFY], extra, 4, t);
+		notify_queue(r, &hooks[CONF_HOOK_NOTIFY], extra, 4, t);
 	notify_fifo(r, t);
 }

@@ -1,6 +1,7 @@
 /* Running keepalived's notify hooks. A minimal runner: each hook is started in its own process
- * group as keepalived starts it (its words, plus notify's four), reaped by the event loop, its
- * exit status logged. The notify issue replaces it with ordered, awaited, bounded runs. */
+ * group as keepalived starts it (its words, plus notify's four), the hooks of one instance one at
+ * a time in transition order, reaped by the event loop, their exit status logged. The notify
+ * issue adds timeouts, promote/demote and the rest. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -29,5 +30,5 @@ struct notify_transition {
 void notify_transition(struct notify_runner *r, const struct conf_cmd *hooks,
 		       const struct notify_transition *t);
 
-/* Hooks still running (for a bounded wait on stop). */
-unsigned notify_running(const struct notify_runner *r);
+/* Hooks running or waiting their turn (the daemon waits for them, bounded, on stop). */
+unsigned notify_pending(const struct notify_runner *r);

@@ -245,6 +245,11 @@ void vrrp_engine_free(struct vrrp_engine *e)
 	free(e);
 }
 
+unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e)
+{
+	return e->notify ? notify_pending(e->notify) : 0;
+}
+
 json_object *vrrp_engine_status(const struct vrrp_engine *e)
 {
 	json_object *a = json_object_new_array();

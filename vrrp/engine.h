@@ -23,6 +23,8 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c);
 /* Graceful stop: priority-0 adverts from every MASTER, VIPs removed, notify_stop. */
 void vrrp_engine_stop(struct vrrp_engine *e);
 void vrrp_engine_free(struct vrrp_engine *e);
+/* Notify hooks running or queued (after stop: the STOP hooks still to finish). */
+unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e);
 
 /* SPEC.md's "instances" array, and the state of one instance by name (NULL if unknown). */
 json_object *vrrp_engine_status(const struct vrrp_engine *e);

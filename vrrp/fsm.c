@@ -156,7 +156,10 @@ static void fsm_backup_advert(struct vrrp_fsm *f, const struct vrrp_event *ev, u
 		fsm_backup_follow(f, ev, now);
 		return;
 	}
-	/* a lower-priority master, and preemption allowed: not before preempt_delay has run */
+	/* a lower-priority master, and preemption allowed: not before preempt_delay has run.
+	 * Ignored for timing, but it is the master for now (status, the log's reason). */
+	f->master = ev->src;
+	f->master_known = true;
 	if (f->p.preempt_delay_us) {
 		if (!f->preempt_at)
 			f->preempt_at = now + f->p.preempt_delay_us;

@@ -128,7 +128,10 @@ static void inst_send(struct vrrp_inst *in, unsigned priority)
 	size_t len;
 	int r;
 
-	if (!in->sock || !inst_src(in, &src))
+	const struct vrrp_link_if *li = inst_if(in);
+
+	/* a link that is down cannot carry the priority-0 advert of a MASTER going FAULT */
+	if (!in->sock || !li || !li->up || !inst_src(in, &src))
 		return;
 	memset(&a, 0, sizeof(a));
 	a.version = in->c->version;
@@ -243,7 +246,9 @@ static void inst_garp_start(struct vrrp_inst *in)
 }
 
 /* The one place a transition becomes visible: log line, counter, hooks, STATUS=. */
-static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
+/* The hooks of a transition, run once the step's other actions are done: keepalived and
+ * DESIGN.md announce a MASTER after its VIPs are up and a BACKUP after they are gone. */
+static void inst_hooks(struct vrrp_inst *in, const struct vrrp_action *act)
 {
 	char *vips = inst_vip_list(in, " ");
 	struct notify_transition t = {
@@ -251,6 +256,12 @@ static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 		.prev_state = vrrp_state_name(act->from), .priority = act->priority, .vips = vips,
 	};
 
+	notify_transition(in->e->notify, in->c->hooks, &t);
+	free(vips);
+}
+
+static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
+{
 	log_obj(LOG_NOTICE, in->c->name, "%s -> %s (%s)", vrrp_state_name(act->from),
 		vrrp_state_name(act->to), act->reason);
 	in->transitions[act->to]++;
@@ -258,8 +269,6 @@ static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 		sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);
 		in->garp_phase = 0;
 	}
-	notify_transition(in->e->notify, in->c->hooks, &t);
-	free(vips);
 	if (in->e->changed && !in->e->quiet)
 		in->e->changed(in->e->changed_ud);
 }
@@ -292,6 +301,9 @@ void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
 		case VRRP_ACT_GARP: inst_garp_start(in); break;
 		}
 	}
+	for (size_t i = 0; i < acts.n; i++)
+		if (acts.v[i].kind == VRRP_ACT_TRANSITION)
+			inst_hooks(in, &acts.v[i]);
 	inst_arm(in);
 }
 
