@@ -498,3 +498,284 @@ kq_assert_jq() {
 	[[ $val == "$3" ]] ||
 		kq_fail "$1: status: $2 is '$val', expected '$3'; status: $(jq -c . <<<"$json")"
 }
+
+# --- packet capture and link facts (tcpdump) -----------------------------------------------
+
+declare -A KQ_CAP_PID=()       # capture name -> pid of its tcpdump
+
+# kq_mac HOST [DEV]: the MAC address of DEV (eth0) in HOST's namespace.
+kq_mac() {
+	local ns
+	ns=$(kq_ns "$1") || exit 1
+	ip -n "$ns" -j link show dev "${2:-eth0}" | jq -r '.[0].address'
+}
+
+# kq_linklocal HOST [DEV]: the IPv6 link-local address of DEV (eth0).
+kq_linklocal() {
+	local ns
+	ns=$(kq_ns "$1") || exit 1
+	ip -n "$ns" -j addr show dev "${2:-eth0}" scope link |
+		jq -r '[.[0].addr_info[] | select(.family == "inet6")][0].local // empty'
+}
+
+# kq_capture_start NAME NS DEV FILTER: tcpdump on DEV in namespace NS (a namespace name, e.g.
+# "$(kq_ns h3)" or "$KQ_BRIDGE_NS") into $KQ_DIR/NAME.pcap; returns once it listens.
+kq_capture_start() {
+	local name=$1 ns=$2 dev=$3 filter=$4 cap="$KQ_DIR/$1"
+	command -v tcpdump >/dev/null 2>&1 || kq_skip "'tcpdump' is not installed"
+	# -Z root: Debian's tcpdump drops to user tcpdump, which may not write in $KQ_DIR. -U: each
+	# packet is written at once, so the file can be read while tcpdump runs. --immediate-mode:
+	# libpcap's TPACKET_V3 ring otherwise hands packets over only when a block retires (up to a
+	# second later), and a capture stopped before that loses them. -s 0: whole frames.
+	ip netns exec "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s 0 -Z root -w "$cap.pcap" "$filter" \
+		>"$cap.out" 2>"$cap.err" </dev/null &
+	KQ_CAP_PID[$name]=$!
+	KQ_PIDS+=("$!")
+	kq_wait_for "grep -q 'listening on' '$cap.err'" 5 "tcpdump $name listening on $dev in $ns"
+}
+
+# kq_capture_stop NAME: stop the capture (the file stays); fails if tcpdump dropped packets.
+kq_capture_stop() {
+	local name=$1 pid=${KQ_CAP_PID[$1]:-} rc=0
+	[[ -n $pid ]] || kq_fail "kq_capture_stop: no capture '$name'"
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || rc=$?
+	unset 'KQ_CAP_PID[$name]'
+	grep -q '^0 packets dropped by kernel' "$KQ_DIR/$name.err" ||
+		kq_fail "capture $name: tcpdump exited $rc or dropped packets: $(cat "$KQ_DIR/$name.err")"
+}
+
+# kq_capture_frames NAME: every frame captured so far, one a line: "SECONDS.MICROS HEX", HEX
+# being the whole frame from the Ethernet header on (lower-case, no spaces).
+kq_capture_frames() {
+	tcpdump -r "$KQ_DIR/$1.pcap" -nn -tt -xx 2>/dev/null | awk '
+		/^[0-9]+\.[0-9]+ / { if (hex != "") print ts, hex; ts = $1; hex = ""; next }
+		/^[ \t]+0x[0-9a-f]+:/ { for (i = 2; i <= NF; i++) hex = hex $i }
+		END { if (hex != "") print ts, hex }'
+}
+
+# kq_capture_decoded NAME: tcpdump's own reading of the capture (for failure messages).
+kq_capture_decoded() {
+	tcpdump -r "$KQ_DIR/$1.pcap" -nn -tt -e -v 2>/dev/null
+}
+
+# kq_hex_ip4 A.B.C.D: the 4 bytes of an IPv4 address as 8 hex digits.
+kq_hex_ip4() {
+	local IFS=.
+	# shellcheck disable=SC2086 # split on the dots
+	printf '%02x%02x%02x%02x\n' $1
+}
+
+# kq_hex_ip6 ADDRESS: the 16 bytes of an IPv6 address as 32 hex digits.
+kq_hex_ip6() {
+	local a=$1 head tail g out="" i n
+	local -a hgroups=() tgroups=()
+	if [[ $a == *::* ]]; then
+		head=${a%%::*} tail=${a#*::}
+	else
+		head=$a tail=""
+	fi
+	[[ -n $head ]] && IFS=: read -ra hgroups <<<"$head"
+	[[ -n $tail ]] && IFS=: read -ra tgroups <<<"$tail"
+	n=$((8 - ${#hgroups[@]} - ${#tgroups[@]}))
+	for g in "${hgroups[@]}"; do out+=$(printf %04x $((16#$g))); done
+	for ((i = 0; i < n; i++)); do out+=0000; done
+	for g in "${tgroups[@]}"; do out+=$(printf %04x $((16#$g))); done
+	echo "$out"
+}
+
+# --- VRRP instances ------------------------------------------------------------------------
+
+# kq_inst NAME EXPR [INSTANCE]: jq -r EXPR on one instance of daemon NAME's status (the first
+# one, or the one named INSTANCE); prints nothing but fails the test if the status cannot be read.
+#   kq_inst h1 .state         kq_inst h1 .counters.transitions.MASTER vi_51
+kq_inst() {
+	local sel='.instances[0]'
+	[[ -n ${3:-} ]] && sel=".instances[] | select(.name == \"$3\")"
+	kq_jq "$1" "$sel | $2"
+}
+
+# kq_state NAME [INSTANCE]: the state of an instance, or "-" when the daemon cannot be asked
+# (not running, or not answering yet): never fails, so it can be polled.
+kq_state() {
+	local json sel='.instances[0]'
+	[[ -n ${2:-} ]] && sel=".instances[] | select(.name == \"$2\")"
+	json=$(kq_status "$1" 2>/dev/null) || { echo -; return 0; }
+	jq -r "$sel | .state // \"-\"" <<<"$json" 2>/dev/null || echo -
+}
+
+# kq_wait_state NAME STATE [TIMEOUT] [INSTANCE]: wait until the instance is in STATE (10 s).
+kq_wait_state() {
+	local tmo=${3:-10}
+	kq_poll "[[ \$(kq_state '$1' '${4:-}') == '$2' ]]" "$tmo" ||
+		kq_fail "$1: instance ${4:-#0} not $2 within $tmo s (it is $(kq_state "$1" "${4:-}"));" \
+			"status: $(kq_status "$1" 2>&1 | jq -c '.instances' 2>/dev/null)"
+}
+
+# kq_vip_holders ADDRESS/PREFIX HOST...: the hosts (among those given) that have the address on
+# eth0, space-separated, in the order given.
+kq_vip_holders() {
+	local a=$1 h out=""
+	shift
+	for h in "$@"; do
+		# one `ip -o` per host (no jq): this is polled
+		ip -n "$(kq_ns "$h")" -o addr show dev eth0 |
+			awk -v a="$a" '$4 == a { f = 1 } END { exit !f }' && out+="${out:+ }$h"
+	done
+	echo "$out"
+}
+
+# kq__ip4_dotted HEX8: 8 hex digits as a dotted IPv4 address.
+kq__ip4_dotted() {
+	echo "$((16#${1:0:2})).$((16#${1:2:2})).$((16#${1:4:2})).$((16#${1:6:2}))"
+}
+
+# kq_vrrp_adverts NAME: the VRRP adverts (IP protocol 112) in capture NAME, one a line:
+#   SECONDS.MICROS SRC DST TTL VERSION VRID PRIORITY INTERVAL_CS ETH_SRC
+# SRC and DST dotted for IPv4, 32 hex digits for IPv6 (see kq_hex_ip6); TTL is the IPv4 TTL or
+# the IPv6 hop limit; INTERVAL_CS the advert interval in centiseconds (v2: its seconds × 100);
+# ETH_SRC 12 hex digits. Other frames are skipped.
+kq_vrrp_adverts() {
+	local ts f ip v ihl src dst ttl vr iv
+	while read -r ts f; do
+		ip=${f:28}
+		case ${f:24:4} in
+		0800)
+			[[ ${ip:18:2} == 70 ]] || continue
+			ihl=$((16#${ip:1:1} * 8))
+			src=$(kq__ip4_dotted "${ip:24:8}") dst=$(kq__ip4_dotted "${ip:32:8}")
+			ttl=$((16#${ip:16:2}))
+			vr=${ip:ihl}
+			;;
+		86dd)
+			[[ ${ip:12:2} == 70 ]] || continue
+			src=${ip:16:32} dst=${ip:48:32} ttl=$((16#${ip:14:2}))
+			vr=${ip:80}
+			;;
+		*) continue ;;
+		esac
+		v=$((16#${vr:0:1}))
+		if ((v == 2)); then
+			iv=$((16#${vr:10:2} * 100))
+		else
+			iv=$((16#${vr:8:4} & 0xfff))
+		fi
+		echo "$ts $src $dst $ttl $v $((16#${vr:2:2})) $((16#${vr:4:2})) $iv ${f:12:12}"
+	done < <(kq_capture_frames "$1")
+}
+
+# kq_arp_frames NAME: the ARP frames in capture NAME, one a line:
+#   SECONDS.MICROS ETH_SRC ETH_DST OPCODE SENDER_MAC SENDER_IP TARGET_MAC TARGET_IP
+# MACs as 12 hex digits, IPs dotted, OPCODE 1 (request) or 2 (reply). A gratuitous ARP for a VIP
+# (RFC 5227 3) is a broadcast request with SENDER_IP = TARGET_IP = the VIP.
+kq_arp_frames() {
+	local ts f a
+	while read -r ts f; do
+		[[ ${f:24:4} == 0806 ]] || continue
+		a=${f:28}
+		echo "$ts ${f:12:12} ${f:0:12} $((16#${a:12:4})) ${a:16:12} $(kq__ip4_dotted "${a:28:8}")" \
+			"${a:36:12} $(kq__ip4_dotted "${a:48:8}")"
+	done < <(kq_capture_frames "$1")
+}
+
+# kq_na_frames NAME: the ICMPv6 Neighbour Advertisements in capture NAME, one a line:
+#   SECONDS.MICROS ETH_SRC IP6_SRC IP6_DST HOPLIMIT FLAGS TARGET
+# MAC 12 hex digits, addresses 32 hex digits (kq_hex_ip6), FLAGS the first flags byte in hex
+# (20: Override; a0: Router and Override; 40: Solicited). Assumes no extension headers.
+kq_na_frames() {
+	local ts f ip
+	while read -r ts f; do
+		[[ ${f:24:4} == 86dd ]] || continue
+		ip=${f:28}
+		[[ ${ip:12:2} == 3a && ${ip:80:2} == 88 ]] || continue
+		echo "$ts ${f:12:12} ${ip:16:32} ${ip:48:32} $((16#${ip:14:2})) ${ip:88:2} ${ip:96:32}"
+	done < <(kq_capture_frames "$1")
+}
+
+# --- keepalived (the real one, for interoperability scenarios) -----------------------------
+#
+# keepalived runs in a host's namespace in the foreground (-n), VRRP only (-P), logging to
+# stderr (-l -D) and not to syslog (-G). Its files, for host HOST, in $KQ_DIR:
+#   keepalived-HOST.log   its output      keepalived-HOST.pid / keepalived-HOST.vrrp.pid   pid files
+# It is started in a session (and process group) of its own: the parent and the VRRP child it
+# forks can be killed at once, as a crash would (kq_stop_keepalived HOST KILL). Set KEEPALIVED to
+# use another binary.
+
+declare -A KQ_KA_PID=()        # host -> pid of keepalived's parent process
+
+# kq_require_keepalived: skip (77), or fail under KEEPQUORUM_REQUIRE_NETNS=1, unless keepalived
+# (and setsid, to give it a process group of its own) is installed.
+kq_require_keepalived() {
+	KQ_KEEPALIVED=${KEEPALIVED:-keepalived}
+	command -v "$KQ_KEEPALIVED" >/dev/null 2>&1 || kq_skip "'$KQ_KEEPALIVED' is not installed"
+	command -v setsid >/dev/null 2>&1 || kq_skip "'setsid' is not installed"
+}
+
+# kq_keepalived_pid HOST: the pid of the parent keepalived process on HOST.
+kq_keepalived_pid() {
+	[[ -n ${KQ_KA_PID[$1]:-} ]] || kq_fail "no keepalived was started on '$1'"
+	echo "${KQ_KA_PID[$1]}"
+}
+
+# kq_keepalived_alive HOST: true while keepalived's parent process on HOST runs.
+kq_keepalived_alive() {
+	kq__pid_alive "${KQ_KA_PID[$1]:-}"
+}
+
+# kq_start_keepalived HOST CONF: start keepalived with CONF in HOST's namespace, in the
+# background, and wait (10 s) until it has forked its VRRP child (both pid files written).
+kq_start_keepalived() {
+	local host=$1 cfg=$2 ns pid base="$KQ_DIR/keepalived-$1" child
+	ns=$(kq_ns "$host") || exit 1
+	[[ -n ${KQ_KEEPALIVED:-} ]] || kq_fail "kq_start_keepalived: call kq_require_keepalived first"
+	if kq_keepalived_alive "$host"; then
+		kq_fail "kq_start_keepalived: keepalived is running on '$host' already"
+	fi
+	rm -f "$base.pid" "$base.vrrp.pid"
+	echo "=== kq: $(date '+%T.%N') starting keepalived -f $cfg in $ns" >>"$base.log"
+	# setsid execs (a background job of a script is no process group leader, so it does not
+	# fork), then ip netns exec execs keepalived: $! is keepalived's own pid, and its group's.
+	"${KQ_RESET_SIGNALS[@]}" setsid ip netns exec "$ns" "$KQ_KEEPALIVED" -n -l -D -G -P \
+		-f "$cfg" -p "$base.pid" -r "$base.vrrp.pid" >>"$base.log" 2>&1 </dev/null &
+	pid=$!
+	KQ_KA_PID[$host]=$pid
+	KQ_PIDS+=("$pid")
+	kq_poll "[[ -s '$base.pid' && -s '$base.vrrp.pid' ]] || ! kq__pid_alive $pid" 10 ||
+		kq_fail "$host: keepalived wrote no pid files within 10 s"
+	kq__pid_alive "$pid" || kq_fail "$host: keepalived exited at start; its log: $(tail -n 20 "$base.log")"
+	[[ $(cat "$base.pid") == "$pid" ]] ||
+		kq_fail "$host: keepalived's pid file says $(cat "$base.pid"), but it was started as $pid"
+	child=$(cat "$base.vrrp.pid")
+	[[ $(ps -o pgid= -p "$child" 2>/dev/null | tr -d ' ') == "$pid" ]] ||
+		kq_fail "$host: keepalived's VRRP child $child is not in process group $pid"
+}
+
+# kq_stop_keepalived HOST [SIGNAL] [TIMEOUT]: stop keepalived on HOST and wait (10 s) until both
+# of its processes are gone; returns the parent's exit code (128+N when signal N killed it).
+# TERM (default) is a clean stop: priority-0 adverts, VIPs removed. KILL is a crash: the parent
+# and the VRRP child are killed at once, through their process group, so that neither can react
+# (killing only the parent makes the child stop cleanly); the VIPs stay where they are, and the
+# stale pid files are removed.
+kq_stop_keepalived() {
+	local host=$1 sig=${2:-TERM} tmo=${3:-10} pid child="" rc=0 err_fd stopped=0
+	local base="$KQ_DIR/keepalived-$1"
+	sig=${sig#SIG}
+	pid=$(kq_keepalived_pid "$host") || exit 1
+	kq__pid_alive "$pid" || kq_fail "cannot send SIG$sig to keepalived on $host: it is not running"
+	child=$(cat "$base.vrrp.pid" 2>/dev/null) || true
+	# bash reports a job killed by a signal ("Killed ...") on its stderr: not an error here.
+	exec {err_fd}>&2 2>/dev/null
+	if [[ $sig == KILL ]]; then
+		kill -KILL -- "-$pid"
+	else
+		kill -s "$sig" "$pid"
+	fi && kq_poll "! kq__pid_alive $pid && ! kq__pid_alive '$child'" "$tmo" && stopped=1
+	if ((stopped)); then
+		wait "$pid" || rc=$?
+	fi
+	exec 2>&"$err_fd" {err_fd}>&-
+	((stopped)) || kq_fail "$host: keepalived (pid $pid, VRRP child ${child:-?}) still running $tmo s after SIG$sig"
+	[[ $sig != KILL ]] || rm -f "$base.pid" "$base.vrrp.pid"
+	echo "=== kq: $(date '+%T.%N') keepalived stopped by SIG$sig, exit code $rc" >>"$base.log"
+	return "$rc"
+}
