@@ -78,6 +78,12 @@ int daemon_reload(struct daemon *d, char **error)
 	char *msg = NULL;
 	int r;
 
+	/* stopping: the instances are gone and must not come back */
+	if (d->stopping) {
+		log_notice("reload refused: stopping");
+		*error = xstrdup("keepquorumd is stopping");
+		return -ESHUTDOWN;
+	}
 	log_notice("reloading %s", d->opts.config);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", util_now_usec());
 	r = conf_load(d->opts.config, &c, &diags);

@@ -92,6 +92,9 @@ static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, s
 	else if (!inst_src(in, &src))
 		snprintf(buf, len, "no %s address on %s", in->c->family == AF_INET ? "IPv4" : "IPv6 link-local",
 			 in->c->interface);
+	else if (!in->sock)
+		/* without a socket it could hold VIPs without advertising them */
+		snprintf(buf, len, "no VRRP socket on %s", in->c->interface);
 	else
 		return why;
 	return buf;
