@@ -779,3 +779,17 @@ kq_stop_keepalived() {
 	echo "=== kq: $(date '+%T.%N') keepalived stopped by SIG$sig, exit code $rc" >>"$base.log"
 	return "$rc"
 }
+
+# kq_vrrp_ini HOST INSTANCE LINE...: on stdout, a keepquorum.ini for HOST's daemon: router_id
+# node-HOST and one [vrrp_instance INSTANCE] in state BACKUP on eth0, then each LINE as given
+# ("priority = 150"); empty LINEs are left out. The scenarios' configs differ only in those lines.
+kq_vrrp_ini() {
+	local host=$1 inst=$2 line
+	shift 2
+	printf '[global]\nrouter_id = node-%s\n\n[vrrp_instance %s]\nstate = BACKUP\ninterface = eth0\n' \
+		"$host" "$inst"
+	for line in "$@"; do
+		[[ -n $line ]] && printf '%s\n' "$line"
+	done
+	return 0
+}

@@ -20,19 +20,8 @@ VIP=10.77.0.100/24
 
 # write_cfg HOST PRIORITY: the config of HOST's daemon (VRID 51, the VIP, v3 at 0.2 s).
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi_51]
-state = BACKUP
-interface = eth0
-virtual_router_id = 51
-version = 3
-priority = $2
-advert_int = 0.2
-virtual_ipaddress = $VIP
-EOF
+	kq_vrrp_ini "$1" vi_51 "virtual_router_id = 51" "version = 3" "priority = $2" \
+		"advert_int = 0.2" "virtual_ipaddress = $VIP" >"$KQ_DIR/$1.ini"
 }
 
 # --- 1. three nodes, distinct priorities -----------------------------------------------------

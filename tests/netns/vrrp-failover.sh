@@ -25,20 +25,8 @@ SKEW_H1=$(((256 - 150) * 1000000 / 256))              # 414062
 
 # write_cfg HOST PRIORITY [EXTRA]: the config of HOST's daemon.
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi_51]
-state = BACKUP
-interface = eth0
-virtual_router_id = 51
-version = 2
-priority = $2
-advert_int = 1
-virtual_ipaddress = $VIP/24
-${3:-}
-EOF
+	kq_vrrp_ini "$1" vi_51 "virtual_router_id = 51" "version = 2" "priority = $2" \
+		"advert_int = 1" "virtual_ipaddress = $VIP/24" "${3:-}" >"$KQ_DIR/$1.ini"
 }
 
 # usec SECONDS.MICROS: tcpdump's timestamp in microseconds.

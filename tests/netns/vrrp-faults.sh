@@ -24,20 +24,8 @@ ns1=$(kq_ns h1)
 
 # write_cfg HOST PRIORITY VIPS [EXTRA]
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini.tmp" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi_51]
-state = BACKUP
-interface = eth0
-virtual_router_id = 51
-version = 3
-priority = $2
-advert_int = 0.2
-virtual_ipaddress = $3
-${4:-}
-EOF
+	kq_vrrp_ini "$1" vi_51 "virtual_router_id = 51" "version = 3" "priority = $2" \
+		"advert_int = 0.2" "virtual_ipaddress = $3" "${4:-}" >"$KQ_DIR/$1.ini.tmp"
 	mv "$KQ_DIR/$1.ini.tmp" "$KQ_DIR/$1.ini"
 }
 

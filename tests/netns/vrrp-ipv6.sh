@@ -19,19 +19,8 @@ ALLNODES_HEX=$(kq_hex_ip6 ff02::1)
 
 # write_cfg HOST PRIORITY
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi6]
-state = BACKUP
-interface = eth0
-virtual_router_id = 61
-version = 3
-priority = $2
-advert_int = 0.2
-virtual_ipaddress = $VIP/64
-EOF
+	kq_vrrp_ini "$1" vi6 "virtual_router_id = 61" "version = 3" "priority = $2" \
+		"advert_int = 0.2" "virtual_ipaddress = $VIP/64" >"$KQ_DIR/$1.ini"
 }
 
 # v6_holders: the hosts with the VIP on eth0, by `ip -6 addr`.

@@ -18,20 +18,8 @@ DOWN_H2=683   # ms
 
 # write_cfg HOST PRIORITY [EXTRA]
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi_51]
-state = BACKUP
-interface = eth0
-virtual_router_id = 51
-version = 3
-priority = $2
-advert_int = 0.2
-virtual_ipaddress = $VIP
-${3:-}
-EOF
+	kq_vrrp_ini "$1" vi_51 "virtual_router_id = 51" "version = 3" "priority = $2" \
+		"advert_int = 0.2" "virtual_ipaddress = $VIP" "${3:-}" >"$KQ_DIR/$1.ini"
 }
 
 now_ms() {

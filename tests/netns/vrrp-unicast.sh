@@ -17,21 +17,9 @@ VIP=10.77.0.100/24
 
 # write_cfg HOST PRIORITY PEER [VIP]
 write_cfg() {
-	cat >"$KQ_DIR/$1.ini" <<EOF
-[global]
-router_id = node-$1
-
-[vrrp_instance vi_51]
-state = BACKUP
-interface = eth0
-virtual_router_id = 51
-version = 3
-priority = $2
-advert_int = 0.2
-virtual_ipaddress = ${4:-$VIP}
-unicast_src_ip = 10.77.0.${1#h}
-unicast_peer = $3
-EOF
+	kq_vrrp_ini "$1" vi_51 "virtual_router_id = 51" "version = 3" "priority = $2" \
+		"advert_int = 0.2" "virtual_ipaddress = ${4:-$VIP}" "unicast_src_ip = 10.77.0.${1#h}" \
+		"unicast_peer = $3" >"$KQ_DIR/$1.ini"
 }
 
 # count_adverts CAPTURE SRC DST: every advert in CAPTURE from SRC must go to DST (not to
