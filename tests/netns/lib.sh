@@ -793,3 +793,14 @@ kq_vrrp_ini() {
 	done
 	return 0
 }
+
+# kq_start_in_order HOST...: start each HOST's daemon on $KQ_DIR/HOST.ini, waiting for its
+# READY=1 before the next. With equal timers the first one's down timer runs out first, so an
+# election among them is decided by start order as well as by priority, never by a race.
+kq_start_in_order() {
+	local h
+	for h in "$@"; do
+		kq_start_daemon "$h" "$KQ_DIR/$h.ini"
+		kq_wait_ready "$h"
+	done
+}

@@ -40,10 +40,7 @@ MAC1=$(kq_mac h1)
 MAC2=$(kq_mac h2)
 
 kq_capture_start lan "$(kq_ns h3)" eth0 'arp or ip proto 112'
-kq_start_daemon h1 "$KQ_DIR/h1.ini"
-kq_wait_ready h1
-kq_start_daemon h2 "$KQ_DIR/h2.ini"
-kq_wait_ready h2
+kq_start_in_order h1 h2
 # h1's down timer (3.41 s) started first and runs out first: h1 is MASTER, h2 follows it.
 kq_wait_state h1 MASTER 6
 kq_wait_state h2 BACKUP 2

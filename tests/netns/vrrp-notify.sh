@@ -85,10 +85,7 @@ write_cfg h1 150
 write_cfg h2 100
 # h1 first: its down timer (0.683 s) runs from before its READY=1, h2's (0.722 s) after, so h2
 # is never MASTER, not even for a moment
-kq_start_daemon h1 "$KQ_DIR/h1.ini"
-kq_wait_ready h1
-kq_start_daemon h2 "$KQ_DIR/h2.ini"
-kq_wait_ready h2
+kq_start_in_order h1 h2
 kq_wait_state h1 MASTER 5
 kq_wait_state h2 BACKUP 2
 
