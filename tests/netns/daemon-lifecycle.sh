@@ -102,7 +102,7 @@ write_config 120
 kq_signal h1 HUP
 kq_wait_notify h1 RELOADING=1 1
 kq_wait_notify h1 READY=1 2
-first_reloading=$(grep -nxF RELOADING=1 "$KQ_DIR/h1.notify" | head -n1 | cut -d: -f1)
+first_reloading=$(grep -m1 -nxF RELOADING=1 "$KQ_DIR/h1.notify" | cut -d: -f1)
 second_ready=$(grep -nxF READY=1 "$KQ_DIR/h1.notify" | sed -n 2p | cut -d: -f1)
 ((first_reloading < second_ready)) ||
 	kq_fail "READY=1 (line $second_ready) not after RELOADING=1 (line $first_reloading)"

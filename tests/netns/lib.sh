@@ -116,7 +116,9 @@ kq__cleanup() {
 	done
 	left=""
 	for ns in "${KQ_NAMESPACES[@]}"; do
-		if ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF "$ns"; then
+		# the whole list read before matching: under pipefail a `grep -q` that stops early can
+		# make the writer die of SIGPIPE and the pipeline fail although the line was there
+		if ip netns list 2>/dev/null | awk -v ns="$ns" '$1 == ns { f = 1 } END { exit !f }'; then
 			left+=" $ns"
 		fi
 	done
@@ -327,7 +329,7 @@ kq_lab_create() {
 		kq_setup ip -n "$ns" link set eth0 up
 	done
 	for ns in "${KQ_HOSTS[@]}"; do
-		kq_wait_for "ip -n ${KQ_HOST_NS[$ns]} link show dev eth0 | grep -q LOWER_UP" 5 \
+		kq_wait_for "[[ \$(ip -n ${KQ_HOST_NS[$ns]} link show dev eth0) == *LOWER_UP* ]]" 5 \
 			"lab: eth0 of $ns up"
 	done
 }
@@ -357,7 +359,9 @@ kq_addrs() {
 
 # kq_has_addr HOST ADDRESS/PREFIX [DEV]: true if the address is on DEV (default eth0).
 kq_has_addr() {
-	kq_addrs "$1" "${3:-eth0}" | grep -qxF "$2"
+	local a
+	a=$(kq_addrs "$1" "${3:-eth0}")
+	[[ $'\n'$a$'\n' == *$'\n'"$2"$'\n'* ]]
 }
 
 # --- daemons -------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ if ! ip -n "$ns1" link add eth1 type dummy 2>/dev/null; then
 	kq_setup ip -n "$ns1" link set eth1p up
 fi
 kq_setup ip -n "$ns1" link set eth1 up
-kq_wait_for "ip -n $ns1 link show dev eth1 | grep -q LOWER_UP" 3 "h1's eth1 up"
+kq_wait_for "[[ \$(ip -n $ns1 link show dev eth1) == *LOWER_UP* ]]" 3 "h1's eth1 up"
 write_cfg h1 150 "$VIP" "track_interface = eth1 weight -60"
 write_cfg h2 100 "$VIP"
 # h1 first: its down timer (0.683 s) runs from before its READY=1, h2's (0.722 s) after, so h2
@@ -120,7 +120,7 @@ kq_wait_notify h1 READY=1 $((ready + 1)) 3
 # and `ip addr` looked at for 3 s after the reload: the VIP is there every time
 end=$(($(now_ms) + 3000)) samples=0
 while (($(now_ms) < end)); do
-	kq_vip_holders $VIP h1 | grep -qx h1 ||
+	[[ $(kq_vip_holders $VIP h1) == h1 ]] ||
 		kq_fail "the VIP left h1 after a SIGHUP with an unchanged config (look $samples)"
 	samples=$((samples + 1))
 	sleep 0.02

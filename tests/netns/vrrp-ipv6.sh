@@ -23,15 +23,6 @@ write_cfg() {
 		"advert_int = 0.2" "virtual_ipaddress = $VIP/64" >"$KQ_DIR/$1.ini"
 }
 
-# v6_holders: the hosts with the VIP on eth0, by `ip -6 addr`.
-v6_holders() {
-	local h out=""
-	for h in h1 h2 h3; do
-		ip -n "$(kq_ns $h)" -6 -o addr show dev eth0 | grep -qw "$VIP/64" && out+="${out:+ }$h"
-	done
-	echo "$out"
-}
-
 usec() {
 	echo $((10#${1%.*} * 1000000 + 10#${1#*.}))
 }
@@ -58,7 +49,7 @@ kq_wait_for "[[ \$(kq_inst h2 .master_ip) == $LL1 ]]" 2 "h2: master_ip $LL1 (h1'
 kq_assert_jq h1 '.instances[0].master_ip' "$LL1"
 kq_assert_jq h1 '.instances[0].version' 3
 kq_assert_jq h1 '.instances[0].vips | @json' '["fd77::100/64"]'
-kq_assert_eq "$(v6_holders)" h1 "hosts holding $VIP/64"
+kq_assert_eq "$(kq_vip_holders $VIP/64 h1 h2 h3)" h1 "hosts holding $VIP/64"
 kq_wait_for "(( \$(kq_inst h2 .counters.adverts_received) >= 5 ))" 3 "h2: 5 adverts received"
 
 n=0
@@ -79,7 +70,7 @@ rc=0
 kq_stop_daemon h1 || rc=$?
 kq_assert_eq "$rc" 0 "exit code of h1's daemon on SIGTERM"
 kq_wait_state h2 MASTER 2
-kq_wait_for "[[ \$(v6_holders) == h2 ]]" 2 "$VIP/64 on h2 only"
+kq_wait_for "[[ \$(kq_vip_holders $VIP/64 h1 h2 h3) == h2 ]]" 2 "$VIP/64 on h2 only"
 kq_assert_jq h2 '.instances[0].master_ip' "$LL2"
 kq_wait_for "(( \$(kq_inst h2 .counters.garps_sent) > 0 ))" 2 "h2: unsolicited NAs sent"
 kq_assert_jq h2 '.instances[0].counters.garps_failed' 0
