@@ -59,6 +59,7 @@ static void fsm_transition(struct vrrp_fsm *f, enum vrrp_state to, const char *r
 	out->v[out->n - 1].to = to;
 	out->v[out->n - 1].reason = reason;
 	f->state = to;
+	f->want_master = false;
 }
 
 static unsigned fsm_master_interval(const struct vrrp_fsm *f)
@@ -139,6 +140,7 @@ static void fsm_backup_follow(struct vrrp_fsm *f, const struct vrrp_event *ev, u
 		f->master_adv_cs = ev->interval_cs;
 	f->master = ev->src;
 	f->master_known = true;
+	f->want_master = false;
 	fsm_arm_down(f, now);
 }
 
@@ -174,7 +176,9 @@ static void fsm_backup_timer(struct vrrp_fsm *f, const struct vrrp_event *ev, ui
 	if (!f->deadline || now < f->deadline)
 		return;
 	if (!f->gate_open) {
-		/* the seam for the quorum: may not be MASTER now; look again after another interval */
+		/* may not be MASTER now (sync group, quorum): it wants to, and becomes MASTER as soon
+		 * as the gate opens; meanwhile it looks again after every Master_Down_Interval */
+		f->want_master = true;
 		fsm_arm_down(f, now);
 		return;
 	}
@@ -243,6 +247,9 @@ static void fsm_any_gate(struct vrrp_fsm *f, const struct vrrp_event *ev, uint64
 	f->gate_open = ev->gate_open;
 	if (!f->gate_open && f->state == VRRP_MASTER)
 		fsm_leave_master(f, VRRP_BACKUP, ev->reason ? ev->reason : "may not be master", now, out);
+	else if (f->gate_open && f->state == VRRP_BACKUP && f->want_master)
+		/* its down timer ran out while the gate was shut: nothing left to wait for */
+		fsm_to_master(f, ev->reason ? ev->reason : "may be master now", now, out);
 }
 
 static void fsm_any_shutdown(struct vrrp_fsm *f, const struct vrrp_event *ev, uint64_t now,

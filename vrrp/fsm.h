@@ -21,7 +21,7 @@ enum vrrp_event_kind {
 	VRRP_EV_FAULT,        /* a tracked interface or check failed */
 	VRRP_EV_FAULT_CLEAR,  /* every fault is gone */
 	VRRP_EV_PRIORITY,     /* the effective priority changed (track weights) */
-	VRRP_EV_GATE,         /* "may this instance be MASTER now" changed (the quorum's seam) */
+	VRRP_EV_GATE,         /* "may this instance be MASTER now" changed (sync group, quorum) */
 	VRRP_EV_SHUTDOWN,     /* the daemon stops (RFC 5798 6.4.3: send priority 0) */
 	VRRP_EV_COUNT
 };
@@ -79,6 +79,7 @@ struct vrrp_fsm {
 	bool master_known;
 	bool fault;
 	bool gate_open;
+	bool want_master;         /* BACKUP whose down timer ran out while the gate was shut */
 	uint64_t deadline;        /* 0: none */
 	uint64_t preempt_at;      /* preempt_delay: not before this; 0: not running */
 	unsigned long adverts_sent, adverts_received;

@@ -273,10 +273,14 @@ START_TEST(test_gate_and_priority)
 	fsm_ev(&f, VRRP_EV_TIMER, d, &a);
 	ck_assert_uint_eq(a.n, 0);
 	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	ck_assert(f.want_master);
 	ck_assert_uint_gt(vrrp_fsm_deadline(&f), d);
-	vrrp_fsm_step(&f, &open, d, &a);
-	fsm_ev(&f, VRRP_EV_TIMER, vrrp_fsm_deadline(&f), &a);
+	/* it wanted to be MASTER: the gate opening is enough, no second wait */
+	vrrp_fsm_step(&f, &open, d + 1, &a);
+	ck_assert_str_eq(fsm_kinds(&a), "T+GA");
+	ck_assert_str_eq(a.v[0].reason, "may be master now");
 	ck_assert_int_eq(f.state, VRRP_MASTER);
+	ck_assert(!f.want_master);
 	/* the gate shuts on a MASTER: it gives up with priority 0 and becomes BACKUP */
 	vrrp_fsm_step(&f, &closed, 10 * SEC, &a);
 	ck_assert_str_eq(fsm_kinds(&a), "Ta-");
@@ -287,6 +291,54 @@ START_TEST(test_gate_and_priority)
 	ck_assert_uint_eq(f.priority, 80);
 	fsm_advert(&f, 90, 100, "10.0.0.1", 12 * SEC, &a);
 	ck_assert_uint_eq(vrrp_fsm_deadline(&f), 12 * SEC + vrrp_fsm_master_down_us(3, 80, 100));
+}
+END_TEST
+
+START_TEST(test_want_master)
+{
+	struct vrrp_fsm f;
+	struct vrrp_actions a;
+	struct vrrp_event closed = {.kind = VRRP_EV_GATE, .gate_open = false};
+	struct vrrp_event open = {.kind = VRRP_EV_GATE, .gate_open = true, .reason = "sync group"};
+
+	/* a gate that opens on a BACKUP whose timer has not run out changes nothing */
+	fsm_make(&f, 3, 100, 100);
+	vrrp_fsm_step(&f, &closed, 0, &a);
+	fsm_ev(&f, VRRP_EV_STARTUP, 0, &a);
+	ck_assert(!f.want_master);
+	vrrp_fsm_step(&f, &open, 1 * SEC, &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	/* wanting, then a master it accepts (higher priority) appears: it no longer wants */
+	vrrp_fsm_step(&f, &closed, 1 * SEC, &a);
+	fsm_ev(&f, VRRP_EV_TIMER, vrrp_fsm_deadline(&f), &a);
+	ck_assert(f.want_master);
+	fsm_advert(&f, 150, 100, "10.0.0.9", 5 * SEC, &a);
+	ck_assert(!f.want_master);
+	vrrp_fsm_step(&f, &open, 5 * SEC, &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	/* a lower-priority master is no reason to stop wanting (preemption) */
+	vrrp_fsm_step(&f, &closed, 6 * SEC, &a);
+	fsm_ev(&f, VRRP_EV_TIMER, vrrp_fsm_deadline(&f), &a);
+	ck_assert(f.want_master);
+	fsm_advert(&f, 50, 100, "10.0.0.9", 20 * SEC, &a);
+	ck_assert(f.want_master);
+	/* nor is a master leaving (priority 0) */
+	fsm_advert(&f, 0, 100, "10.0.0.9", 20 * SEC, &a);
+	ck_assert(f.want_master);
+	vrrp_fsm_step(&f, &open, 20 * SEC, &a);
+	ck_assert_str_eq(a.v[0].reason, "sync group");
+	ck_assert_int_eq(f.state, VRRP_MASTER);
+	/* FAULT forgets the wish */
+	vrrp_fsm_step(&f, &closed, 21 * SEC, &a);
+	fsm_ev(&f, VRRP_EV_TIMER, vrrp_fsm_deadline(&f), &a);
+	ck_assert(f.want_master);
+	fsm_ev(&f, VRRP_EV_FAULT, 30 * SEC, &a);
+	ck_assert(!f.want_master);
+	fsm_ev(&f, VRRP_EV_FAULT_CLEAR, 31 * SEC, &a);
+	vrrp_fsm_step(&f, &open, 31 * SEC, &a);
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
 }
 END_TEST
 
@@ -327,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, test_master);
 	tcase_add_test(tc, test_fault_and_stop);
 	tcase_add_test(tc, test_gate_and_priority);
+	tcase_add_test(tc, test_want_master);
 	tcase_add_test(tc, test_every_cell);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
