@@ -60,6 +60,8 @@ json_object *status_build(const struct daemon *d)
 	json_object_object_add(o, "quorum", c->quorum ? status_quorum(c->quorum) : NULL);
 	json_object_object_add(o, "instances", daemon_vrrp(d) ? vrrp_engine_status(daemon_vrrp(d))
 								: json_object_new_array());
+	json_object_object_add(o, "sync_groups", daemon_vrrp(d) ? vrrp_engine_groups_status(daemon_vrrp(d))
+								  : json_object_new_array());
 	a = json_object_new_array();
 	for (size_t i = 0; i < c->n_checks; i++)
 		json_object_array_add(a, status_check(&c->checks[i]));

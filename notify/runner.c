@@ -1,5 +1,5 @@
-/* The minimal hook runner: hooks of one instance one at a time in transition order, reaped by
- * the loop, logged; and the notify_fifo writer. Timeouts come with the notify issue. */
+/* The minimal hook runner: hooks of one instance (or sync group) one at a time in transition
+ * order, reaped by the loop, logged; and the notify_fifo writer. Timeouts come with the notify issue. */
 #include "notify/runner.h"
 
 #include <errno.h>
@@ -28,7 +28,8 @@ struct notify_runner {
 	struct notify_job *jobs;  /* in the order queued */
 };
 
-/* One hook to run. Jobs of one instance (key) run one at a time, in the order queued. */
+/* One hook to run. Jobs of one key (an instance, or a sync group and its members) run one at a
+ * time, in the order queued. */
 struct notify_job {
 	struct notify_runner *r;
 	struct notify_job *next;
@@ -201,7 +202,7 @@ static void notify_queue(struct notify_runner *r, const struct conf_cmd *cmd, co
 	struct notify_job *j = xcalloc(1, sizeof(*j)), **pp;
 
 	j->r = r;
-	j->key = xstrdup(t->name);
+	j->key = t->sync_group ? xasprintf("GROUP %s", t->sync_group) : xasprintf("%s %s", t->kind, t->name);
 	j->what = xasprintf("(%s) %s%s", t->name, cmd->text, n_extra ? " ..." : "");
 	j->argv = xcalloc(cmd->argc + n_extra + 1, sizeof(*j->argv));
 	for (size_t i = 0; i < cmd->argc; i++)

@@ -1,7 +1,7 @@
 /* Running keepalived's notify hooks. A minimal runner: each hook is started in its own process
- * group as keepalived starts it (its words, plus notify's four), the hooks of one instance one at
- * a time in transition order, reaped by the event loop, their exit status logged. The notify
- * issue adds timeouts, promote/demote and the rest. */
+ * group as keepalived starts it (its words, plus notify's four), the hooks of one instance (or
+ * of one sync group and its members) one at a time in transition order, reaped by the event
+ * loop, their exit status logged. The notify issue adds timeouts, promote/demote and the rest. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -22,6 +22,9 @@ struct notify_transition {
 	const char *prev_state;
 	unsigned priority;
 	const char *vips;       /* space-separated, for KEEPQUORUM_VIPS */
+	const char *sync_group; /* the instance's or group's sync group, NULL when in none: the
+				 * hooks of a group and of its members share one queue, so the
+				 * group's run after its members' */
 };
 
 /* Run the hooks of one transition: notify_<state> with its own words, then notify with

@@ -196,6 +196,18 @@ static void ctl_print_status(json_object *st)
 			free(v);
 		}
 	}
+	if (json_object_object_get_ex(st, "sync_groups", &arr) && json_object_array_length(arr)) {
+		printf("\n%-16s %-7s %s\n", "SYNC GROUP", "STATE", "MEMBERS");
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *g = json_object_array_get_idx(arr, i), *m = NULL;
+			char *v;
+
+			json_object_object_get_ex(g, "members", &m);
+			v = ctl_join(m);
+			printf("%-16s %-7s %s\n", ctl_str(g, "name", "?"), ctl_str(g, "state", "?"), v);
+			free(v);
+		}
+	}
 	if (json_object_object_get_ex(st, "checks", &arr) && json_object_array_length(arr)) {
 		printf("\n%-16s %-9s %-5s %s\n", "CHECK", "TYPE", "OK", "DETAIL");
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {

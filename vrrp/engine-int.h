@@ -5,6 +5,7 @@
 #include "vrrp/arp.h"
 #include "vrrp/engine.h"
 #include "vrrp/fsm.h"
+#include "vrrp/group.h"
 #include "vrrp/link.h"
 #include "vrrp/ndisc.h"
 #include "vrrp/packet.h"
@@ -13,6 +14,7 @@
 
 struct notify_runner;
 struct vrrp_inst;
+struct vrrp_sync;
 
 struct vrrp_engine {
 	sd_event *ev;
@@ -26,11 +28,14 @@ struct vrrp_engine {
 	size_t n_socks;
 	struct vrrp_inst **insts;
 	size_t n_insts;
+	struct vrrp_sync **syncs;         /* the sync groups, in config order */
+	size_t n_syncs;
 	unsigned long drops[VRRP_DROP_COUNT_]; /* adverts no instance could take */
 	uint64_t drop_logged[VRRP_DROP_COUNT_];
 	vrrp_engine_change_fn changed;
 	void *changed_ud;
 	bool quiet;  /* reload or stop in progress: the instance list is being rebuilt */
+	bool stopping; /* every instance is going to STOP: sync groups no longer pull members */
 };
 
 struct vrrp_inst {
@@ -48,18 +53,54 @@ struct vrrp_inst {
 	unsigned long drops[VRRP_DROP_COUNT_];
 	uint64_t drop_logged[VRRP_DROP_COUNT_]; /* rate limit: last log per reason */
 	uint64_t mismatch_logged;
+	/* FAULT has two sources: the instance's own (interface, tracked objects) and its sync
+	 * group's (another member's own fault); the state machine sees their union */
+	bool own_fault, pulled;
+	char own_why[128], pulled_why[192];
+	/* the sync group, NULL when in none; gate_group: what it allows (see group.h) */
+	struct vrrp_sync *sync;
+	bool gate_group;
+	char gate_why[192];
+};
+
+/* A sync group at run time. */
+struct vrrp_sync {
+	struct vrrp_engine *e;
+	const struct conf_group *c;
+	char label[80];                   /* "group NAME", the log's object */
+	struct vrrp_inst **members;       /* those of its instances that are configured */
+	size_t n_members;
+	struct vrrp_group_member *snap;   /* n_members, for the rules */
+	enum vrrp_state state;
+	bool settling, again;
+	unsigned long transitions[VRRP_STATE_COUNT];
 };
 
 /* instance.c */
+/* inst_new reads the interface; inst_start (once sync groups are built) sends STARTUP. */
 struct vrrp_inst *inst_new(struct vrrp_engine *e, const struct conf_instance *c);
+void inst_start(struct vrrp_inst *in);
 void inst_free(struct vrrp_inst *in);
 void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev);
 void inst_advert_in(struct vrrp_inst *in, const struct vrrp_advert *a, const struct vrrp_rx *rx);
 /* Re-read the interface (link events): fault, primary address, socket, track weights. */
 void inst_link_changed(struct vrrp_inst *in);
+/* Deliver the union of own and pulled faults, or the sync group's gate, to the state machine
+ * when it changed. */
+void inst_apply_fault(struct vrrp_inst *in);
+void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why);
 void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_addr *addr);
 json_object *inst_status(const struct vrrp_inst *in);
 uint64_t inst_now(const struct vrrp_inst *in);
+
+/* sync.c. sync_detach: the instances forget their groups (before a reload replaces some of
+ * them). sync_build: groups for e->conf, each keeping the state of the old group of its name;
+ * the old ones are freed. sync_settle: after any change of a member. */
+void sync_detach(struct vrrp_engine *e);
+void sync_build(struct vrrp_engine *e);
+void sync_settle(struct vrrp_sync *g);
+void sync_free_all(struct vrrp_engine *e);
+json_object *sync_status(const struct vrrp_sync *g);
 
 /* engine.c */
 struct vrrp_sock *engine_sock(struct vrrp_engine *e, unsigned ifindex, const char *ifname, int family);

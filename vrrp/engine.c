@@ -131,11 +131,24 @@ static void engine_on_addr_del(void *ud, unsigned ifindex, const struct conf_add
 		inst_vip_deleted(e->insts[i], ifindex, addr);
 }
 
+/* Sync groups are built before any member starts, so that none becomes MASTER (an address
+ * owner at once) before its group has had a say. started[i]: instance i runs already. */
+static void engine_start_new(struct vrrp_engine *e, const bool *started)
+{
+	sync_build(e);
+	for (size_t i = 0; i < e->n_syncs; i++)
+		sync_settle(e->syncs[i]);
+	for (size_t i = 0; i < e->n_insts; i++)
+		if (!started || !started[i])
+			inst_start(e->insts[i]);
+}
+
 static void engine_start_all(struct vrrp_engine *e)
 {
-	e->insts = xcalloc(e->conf->n_instances, sizeof(*e->insts));
+	e->insts = xcalloc(e->conf->n_instances ? e->conf->n_instances : 1, sizeof(*e->insts));
 	for (size_t i = 0; i < e->conf->n_instances; i++)
 		e->insts[e->n_insts++] = inst_new(e, &e->conf->instances[i]);
+	engine_start_new(e, NULL);
 }
 
 int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn fn, void *ud,
@@ -166,7 +179,10 @@ int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn 
 		log_warning("unsolicited neighbour advertisements unavailable");
 	e->notify = notify_runner_new(ev, c->global.notify_fifo,
 				      c->quorum ? c->quorum->node_id : c->global.router_id);
+	/* no STATUS= for every transition on the way: the daemon sends one once all have started */
+	e->quiet = true;
 	engine_start_all(e);
+	e->quiet = false;
 	*out = e;
 	return 0;
 fail:
@@ -184,10 +200,13 @@ static void engine_stop_inst(struct vrrp_inst *in)
 
 void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 {
-	struct vrrp_inst **keep = xcalloc(c->n_instances, sizeof(*keep));
+	struct vrrp_inst **keep = xcalloc(c->n_instances ? c->n_instances : 1, sizeof(*keep));
+	bool *started = xcalloc(c->n_instances ? c->n_instances : 1, sizeof(*started));
 	size_t n_kept = 0;
 
 	e->quiet = true;
+	/* the groups are rebuilt once the instance list is; until then no member pulls another */
+	sync_detach(e);
 
 	/* first every instance that goes or changes lets go of its VIPs, so that a new instance
 	 * with the same VIPs does not race its predecessor */
@@ -197,6 +216,7 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 
 		if (nc && conf_instance_same(in->c, nc)) {
 			keep[nc - c->instances] = in;
+			started[nc - c->instances] = true;
 			in->c = nc;
 			n_kept++;
 		} else {
@@ -211,6 +231,8 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 	for (size_t i = 0; i < c->n_instances; i++)
 		if (!e->insts[i])
 			e->insts[i] = inst_new(e, &c->instances[i]);
+	engine_start_new(e, started);
+	free(started);
 	e->quiet = false;
 	log_info("reload: %zu instance%s kept as they were, %zu started", n_kept, n_kept == 1 ? "" : "s",
 		 c->n_instances - n_kept);
@@ -220,16 +242,24 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 
 void vrrp_engine_stop(struct vrrp_engine *e)
 {
+	struct vrrp_event ev = {.kind = VRRP_EV_SHUTDOWN};
+
 	e->quiet = true;
+	/* every member stops on its own; its group goes STOP (and says so) after the last one */
+	e->stopping = true;
 	for (size_t i = 0; i < e->n_insts; i++)
-		engine_stop_inst(e->insts[i]);
+		inst_event(e->insts[i], &ev);
+	for (size_t i = 0; i < e->n_insts; i++)
+		inst_free(e->insts[i]);
 	e->n_insts = 0;
+	sync_free_all(e);
 }
 
 void vrrp_engine_free(struct vrrp_engine *e)
 {
 	if (!e)
 		return;
+	sync_free_all(e);
 	for (size_t i = 0; i < e->n_insts; i++)
 		inst_free(e->insts[i]);
 	free(e->insts);
@@ -256,6 +286,15 @@ json_object *vrrp_engine_status(const struct vrrp_engine *e)
 
 	for (size_t i = 0; i < e->n_insts; i++)
 		json_object_array_add(a, inst_status(e->insts[i]));
+	return a;
+}
+
+json_object *vrrp_engine_groups_status(const struct vrrp_engine *e)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < e->n_syncs; i++)
+		json_object_array_add(a, sync_status(e->syncs[i]));
 	return a;
 }
 

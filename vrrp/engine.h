@@ -26,6 +26,8 @@ void vrrp_engine_free(struct vrrp_engine *e);
 /* Notify hooks running or queued (after stop: the STOP hooks still to finish). */
 unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e);
 
-/* SPEC.md's "instances" array, and the state of one instance by name (NULL if unknown). */
+/* SPEC.md's "instances" array, the sync groups' array ("sync_groups": name, state, members,
+ * transitions), and the state of one instance by name (NULL if unknown). */
 json_object *vrrp_engine_status(const struct vrrp_engine *e);
+json_object *vrrp_engine_groups_status(const struct vrrp_engine *e);
 const char *vrrp_engine_state(const struct vrrp_engine *e, const char *name);

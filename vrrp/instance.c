@@ -52,6 +52,13 @@ static bool inst_src(const struct vrrp_inst *in, struct conf_addr *out)
 	return false;
 }
 
+/* A sync group member's weights count as 0, as keepalived sets them: priorities that differ
+ * between members would have the group re-elected again and again. */
+static bool inst_weighted(const struct vrrp_inst *in, const struct conf_track *t)
+{
+	return t->weight_set && t->weight && !in->c->sync_group;
+}
+
 /* keepalived's track weights: weight > 0 is added while the object is up, weight < 0 while it is
  * down; reverse swaps them. Without a weight, a down object is a fault. */
 static const char *inst_tracks(const struct vrrp_inst *in, int *weights, char *buf, size_t len)
@@ -63,7 +70,7 @@ static const char *inst_tracks(const struct vrrp_inst *in, int *weights, char *b
 
 		if (t->reverse)
 			up = !up;
-		if (!t->weight_set || !t->weight) {
+		if (!inst_weighted(in, t)) {
 			if (!up) {
 				snprintf(buf, len, "tracked interface %s down", t->name);
 				return buf;
@@ -257,6 +264,7 @@ static void inst_hooks(struct vrrp_inst *in, const struct vrrp_action *act)
 	struct notify_transition t = {
 		.kind = "INSTANCE", .name = in->c->name, .state = vrrp_state_name(act->to),
 		.prev_state = vrrp_state_name(act->from), .priority = act->priority, .vips = vips,
+		.sync_group = in->c->sync_group,
 	};
 
 	notify_transition(in->e->notify, in->c->hooks, &t);
@@ -308,6 +316,36 @@ void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
 		if (acts.v[i].kind == VRRP_ACT_TRANSITION)
 			inst_hooks(in, &acts.v[i]);
 	inst_arm(in);
+	/* the other members follow (or hold it back) before anything else happens */
+	if (in->sync)
+		sync_settle(in->sync);
+}
+
+void inst_apply_fault(struct vrrp_inst *in)
+{
+	bool fault = in->own_fault || in->pulled;
+
+	if (fault && !in->fsm.fault) {
+		struct vrrp_event ev = {.kind = VRRP_EV_FAULT,
+					.reason = in->own_fault ? in->own_why : in->pulled_why};
+
+		inst_event(in, &ev);
+	} else if (!fault && in->fsm.fault) {
+		struct vrrp_event ev = {.kind = VRRP_EV_FAULT_CLEAR};
+
+		inst_event(in, &ev);
+	}
+}
+
+void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why)
+{
+	struct vrrp_event ev = {.kind = VRRP_EV_GATE, .gate_open = open, .reason = in->gate_why};
+
+	snprintf(in->gate_why, sizeof(in->gate_why), "%s", why ? why : "");
+	in->gate_group = open;
+	/* (the quorum's gate joins this one in its issue) */
+	if (open != in->fsm.gate_open)
+		inst_event(in, &ev);
 }
 
 static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -341,15 +379,12 @@ void inst_link_changed(struct vrrp_inst *in)
 		log_obj(LOG_INFO, in->c->name, "effective priority %u -> %u", in->fsm.priority, prio);
 		inst_event(in, &ev);
 	}
-	if (why && !in->fsm.fault) {
-		struct vrrp_event ev = {.kind = VRRP_EV_FAULT, .reason = why};
-
-		inst_event(in, &ev);
-	} else if (!why && in->fsm.fault) {
-		struct vrrp_event ev = {.kind = VRRP_EV_FAULT_CLEAR};
-
-		inst_event(in, &ev);
-	}
+	in->own_fault = why != NULL;
+	snprintf(in->own_why, sizeof(in->own_why), "%s", why ? why : "");
+	inst_apply_fault(in);
+	/* the other members are pulled into FAULT, or let go, even when this one's state stays */
+	if (in->sync)
+		sync_settle(in->sync);
 }
 
 void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_addr *addr)
@@ -415,22 +450,35 @@ struct vrrp_inst *inst_new(struct vrrp_engine *e, const struct conf_instance *c)
 		.version = c->version, .priority = c->priority, .advert_cs = inst_advert_cs(c),
 		.nopreempt = c->nopreempt, .preempt_delay_us = (uint64_t)(c->preempt_delay * 1e6),
 	};
-	struct vrrp_event startup = {.kind = VRRP_EV_STARTUP};
-
 	in->e = e;
 	in->c = c;
+	in->gate_group = true;
 	vrrp_fsm_init(&in->fsm, &p);
 	sd_event_add_time(e->ev, &in->timer, CLOCK_MONOTONIC, 0, 1, inst_on_timer, in);
 	sd_event_source_set_enabled(in->timer, SD_EVENT_OFF);
 	sd_event_add_time(e->ev, &in->garp_timer, CLOCK_MONOTONIC, 0, 1000, inst_on_garp, in);
 	sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);
 	inst_link_changed(in);
-	if (in->ifindex && c->family == AF_INET)
-		vrrp_vip_promote_secondaries(c->interface);
+	if (c->sync_group)
+		for (size_t i = 0; i < c->n_track_ifs; i++)
+			if (c->track_ifs[i].weight_set && c->track_ifs[i].weight) {
+				log_obj(LOG_NOTICE, c->name, "in sync group %s: track weights count as 0 "
+					"(a tracked object down is a FAULT of the group), as keepalived does",
+					c->sync_group);
+				break;
+			}
+	return in;
+}
+
+void inst_start(struct vrrp_inst *in)
+{
+	struct vrrp_event startup = {.kind = VRRP_EV_STARTUP};
+
+	if (in->ifindex && in->c->family == AF_INET)
+		vrrp_vip_promote_secondaries(in->c->interface);
 	/* VIPs a previous run left behind (killed with SIGKILL, say) are not ours to keep */
 	inst_vips(in, false);
 	inst_event(in, &startup);
-	return in;
 }
 
 void inst_free(struct vrrp_inst *in)
@@ -465,18 +513,26 @@ static json_object *inst_counters(const struct vrrp_inst *in)
 json_object *inst_status(const struct vrrp_inst *in)
 {
 	json_object *o = json_object_new_object(), *vips = json_object_new_array();
-	char a[64], buf[128];
-	const char *fault = NULL;
+	char a[64], buf[128], blocked_buf[96];
+	const char *fault = NULL, *blocked = NULL;
 	struct conf_addr src;
-	unsigned prio;
 
 	for (size_t i = 0; i < in->c->n_vips; i++) {
 		snprintf(buf, sizeof(buf), "%s/%u", conf_addr_str(&in->c->vips[i].addr, a, sizeof(a)),
 			 in->c->vips[i].prefix);
 		json_object_array_add(vips, json_object_new_string(buf));
 	}
-	if (in->fsm.state == VRRP_FAULT)
-		fault = inst_fault((struct vrrp_inst *)in, &prio, buf, sizeof(buf));
+	snprintf(blocked_buf, sizeof(blocked_buf), "sync_group:%s", in->c->sync_group ? in->c->sync_group : "");
+	if (in->fsm.state == VRRP_FAULT && in->own_fault) {
+		fault = in->own_why;
+		blocked = "interface";
+	} else if (in->fsm.state == VRRP_FAULT && in->pulled) {
+		fault = in->pulled_why;
+		blocked = blocked_buf;
+	} else if (in->fsm.state == VRRP_BACKUP && in->fsm.want_master && !in->gate_group) {
+		/* it would be MASTER but another member of its group does not want to be */
+		blocked = blocked_buf;
+	}
 	json_object_object_add(o, "name", json_object_new_string(in->c->name));
 	json_object_object_add(o, "state", json_object_new_string(vrrp_state_name(in->fsm.state)));
 	json_object_object_add(o, "vrid", json_object_new_int((int)in->c->vrid));
@@ -492,8 +548,9 @@ json_object *inst_status(const struct vrrp_inst *in)
 	else
 		json_object_object_add(o, "master_ip", NULL);
 	json_object_object_add(o, "quorum_gated", json_object_new_boolean(in->c->quorum));
-	/* what keeps it from being MASTER: here only its interfaces (checks and quorum come later) */
-	json_object_object_add(o, "blocked_by", fault ? json_object_new_string("interface") : NULL);
+	/* what keeps it from being MASTER: its interfaces or its sync group (checks and quorum come
+	 * later) */
+	json_object_object_add(o, "blocked_by", blocked ? json_object_new_string(blocked) : NULL);
 	json_object_object_add(o, "fault_reason", fault ? json_object_new_string(fault) : NULL);
 	json_object_object_add(o, "sync_group", in->c->sync_group ? json_object_new_string(in->c->sync_group) : NULL);
 	json_object_object_add(o, "counters", inst_counters(in));

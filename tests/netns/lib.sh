@@ -334,6 +334,20 @@ kq_lab_create() {
 	done
 }
 
+# kq_spare_link HOST IFNAME: a link in HOST that carries nothing, up and with carrier, for a
+# test to track and to set down and up: a dummy link or, where the kernel has no dummy driver,
+# one end of a veth pair whose other end (IFNAME + "p") stays up in HOST.
+kq_spare_link() {
+	local ns
+	ns=$(kq_ns "$1") || exit 1
+	if ! ip -n "$ns" link add "$2" type dummy 2>/dev/null; then
+		kq_setup ip -n "$ns" link add "$2" type veth peer name "${2}p"
+		kq_setup ip -n "$ns" link set "${2}p" up
+	fi
+	kq_setup ip -n "$ns" link set "$2" up
+	kq_wait_for "[[ \$(ip -n $ns link show dev $2) == *LOWER_UP* ]]" 3 "$1's $2 up"
+}
+
 # kq_ns NAME: the namespace of a host or daemon name ("h1", "h1.wd").
 kq_ns() {
 	local host=${1%%.*}

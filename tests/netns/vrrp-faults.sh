@@ -39,14 +39,7 @@ counters() {
 	kq_inst "$1" '.counters.transitions | @json'
 }
 
-# eth1: a dummy link; where the kernel has no dummy driver, one end of a veth pair whose other
-# end (eth1p) stays up in h1, so that eth1 has carrier whenever it is up itself.
-if ! ip -n "$ns1" link add eth1 type dummy 2>/dev/null; then
-	kq_setup ip -n "$ns1" link add eth1 type veth peer name eth1p
-	kq_setup ip -n "$ns1" link set eth1p up
-fi
-kq_setup ip -n "$ns1" link set eth1 up
-kq_wait_for "[[ \$(ip -n $ns1 link show dev eth1) == *LOWER_UP* ]]" 3 "h1's eth1 up"
+kq_spare_link h1 eth1   # tracked by h1, with a weight
 write_cfg h1 150 "$VIP" "track_interface = eth1 weight -60"
 write_cfg h2 100 "$VIP"
 # h1 first: its down timer (0.683 s) runs from before its READY=1, h2's (0.722 s) after, so h2
