@@ -60,6 +60,16 @@ static void engine_on_advert(void *ud, const struct vrrp_rx *rx, unsigned ifinde
 	enum vrrp_drop d;
 
 	d = vrrp_pkt_parse(rx, &a);
+	if (d == VRRP_DROP_TTL) {
+		/* keepalived skips the TTL check in unicast mode, where adverts from peers on other
+		 * subnets arrive routed; only unicast_peer sources are taken there */
+		struct vrrp_rx routed = *rx;
+
+		routed.ttl = VRRP_TTL;
+		if (!vrrp_pkt_parse(&routed, &a) && (in = engine_find(e, ifindex, a.family, a.vrid)) &&
+		    in->c->n_unicast_peers)
+			d = VRRP_DROP_NONE;
+	}
 	if (d) {
 		engine_count_drop(e, NULL, d, rx);
 		return;

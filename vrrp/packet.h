@@ -20,7 +20,8 @@
  * - v2 over IPv6 is dropped as VRRP_DROP_VERSION: RFC 3768 is IPv4 only, so 2 is not a version
  *   this family has. (keepalived has a private v2-over-IPv6 format without auth data; config
  *   validation refuses it too.)
- * - The TTL / hop limit check is unconditional, multicast or unicast (RFC 5798 7.1).
+ * - The TTL / hop limit is always checked here (RFC 5798 7.1); the engine lets an advert for
+ *   an instance with unicast peers through without it, as keepalived does.
  * - Not here, because it needs the instance's state: RFC 5798 7.1's "the local router is not the
  *   address owner" (priority 255 ignores adverts) belongs to the state machine. */
 #pragma once
