@@ -62,6 +62,8 @@ json_object *status_build(const struct daemon *d)
 								: json_object_new_array());
 	json_object_object_add(o, "sync_groups", daemon_vrrp(d) ? vrrp_engine_groups_status(daemon_vrrp(d))
 								  : json_object_new_array());
+	json_object_object_add(o, "vrrp_dropped", daemon_vrrp(d) ? vrrp_engine_drops(daemon_vrrp(d))
+								   : json_object_new_object());
 	a = json_object_new_array();
 	for (size_t i = 0; i < c->n_checks; i++)
 		json_object_array_add(a, status_check(&c->checks[i]));

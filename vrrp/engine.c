@@ -308,6 +308,17 @@ json_object *vrrp_engine_groups_status(const struct vrrp_engine *e)
 	return a;
 }
 
+json_object *vrrp_engine_drops(const struct vrrp_engine *e)
+{
+	json_object *d = json_object_new_object();
+
+	for (int r = 1; r < VRRP_DROP_COUNT_; r++)
+		if (e->drops[r])
+			json_object_object_add(d, vrrp_drop_name((enum vrrp_drop)r),
+					       json_object_new_int64((int64_t)e->drops[r]));
+	return d;
+}
+
 const char *vrrp_engine_state(const struct vrrp_engine *e, const char *name)
 {
 	for (size_t i = 0; i < e->n_insts; i++)

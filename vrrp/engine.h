@@ -30,4 +30,7 @@ unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e);
  * transitions), and the state of one instance by name (NULL if unknown). */
 json_object *vrrp_engine_status(const struct vrrp_engine *e);
 json_object *vrrp_engine_groups_status(const struct vrrp_engine *e);
+/* Adverts dropped before an instance could be found for them (bad checksum, TTL or length,
+ * a VRID no instance runs): reason -> count, reasons without drops left out. */
+json_object *vrrp_engine_drops(const struct vrrp_engine *e);
 const char *vrrp_engine_state(const struct vrrp_engine *e, const char *name);

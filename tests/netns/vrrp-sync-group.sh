@@ -170,6 +170,10 @@ n=$(n_events h1)
 kq_start_daemon h3 "$KQ_DIR/h3.ini"
 kq_wait_ready h3
 kq_wait_state h3 MASTER 5
+# (before that, h3 heard h1's adverts for b, a VRID it does not run: counted for the daemon)
+(($(kq_jq h3 '.vrrp_dropped.vrid // 0') > 0)) ||
+	kq_fail "h3: no advert counted in vrrp_dropped.vrid: $(kq_status h3 | jq -c .vrrp_dropped)"
+kq_assert_jq h3 '.vrrp_dropped | keys | join(",")' vrid
 both h1 BACKUP 3
 kq_wait_for "[[ \$(group_state h1) == BACKUP ]]" 2 "group g BACKUP on h1"
 member_then_group h1 "$n" BACKUP 150
