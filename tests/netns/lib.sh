@@ -37,76 +37,26 @@ if [[ -n ${KQ_LIB_LOADED:-} ]]; then
 fi
 KQ_LIB_LOADED=1
 
-KQ_TEST_NAME=$(basename "$0" .sh)
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
 KQ_ID="kq$$"
 KQ_BRIDGE_NS=""
 KQ_HOSTS=()             # h1 .. hN, after kq_lab_create
 KQ_NAMESPACES=()        # every namespace this test created (cleanup deletes them)
-KQ_PIDS=()              # every process this test started in the background (cleanup kills them)
 declare -A KQ_HOST_NS=()       # h1 -> kq1234h1
 declare -A KQ_DAEMON_PID=()    # daemon name -> pid of the running keepquorumd
 declare -A KQ_NOTIFY_PID=()    # daemon name -> pid of its kq-notify-recv
 declare -A KQ_READY_BASE=()    # daemon name -> READY=1 lines before its latest start
-KQ_RC=0 KQ_OUT="" KQ_ERR=""    # set by kq_run
-
-# Under `bash -x`, trace to the real stderr, never into the stderr kq_run captures.
-if [[ $- == *x* ]]; then
-	exec {KQ_XTRACE_FD}>&2
-	BASH_XTRACEFD=$KQ_XTRACE_FD
-fi
 
 # Whatever the caller's environment says about systemd must not leak into our daemons or tools.
 unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID JOURNAL_STREAM LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
 
-# --- temp dir, cleanup ---------------------------------------------------------------------
+# --- cleanup of what this library made ------------------------------------------------------
 
-kq__tmp_base=${TMPDIR:-/tmp}
-# UNIX socket paths must stay well under 108 bytes.
-if (( ${#kq__tmp_base} > 50 )) || [[ ! -d $kq__tmp_base ]]; then
-	kq__tmp_base=/tmp
-fi
-KQ_DIR=$(mktemp -d "$kq__tmp_base/kq-$KQ_TEST_NAME.XXXXXX") || {
-	echo "FAIL: $KQ_TEST_NAME: cannot create a temp dir in $kq__tmp_base" >&2
-	exit 1
-}
-unset kq__tmp_base
-
-# True while PID runs (a zombie has finished: it is only waiting to be reaped).
-kq__pid_alive() {
-	local pid=$1 stat
-	[[ -n $pid ]] || return 1
-	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[[ ${stat%% *} != Z ]]
-}
-
-# Stop one of our own processes by pid: TERM, then KILL after 3 s. Reaps it.
-kq__kill_pid() {
-	local pid=$1 i
-	if kq__pid_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 30; i++)); do
-			kq__pid_alive "$pid" || break
-			sleep 0.1
-		done
-		if kq__pid_alive "$pid"; then
-			echo "kq: pid $pid ignored SIGTERM for 3 s, sending SIGKILL" >&2
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-kq__cleanup() {
-	local rc=$? pid ns i left
-	set +e
-	trap - EXIT
-	trap '' INT TERM HUP    # finish cleaning up, whatever arrives now
-	[[ -e $KQ_DIR/.failed ]] && rc=1
-	# Daemons first (so they may release what they hold), then listeners and helpers.
-	for ((i = ${#KQ_PIDS[@]} - 1; i >= 0; i--)); do
-		kq__kill_pid "${KQ_PIDS[i]}"
-	done
+# Every namespace of ours goes (common.sh has stopped our processes already).
+kq__netns_cleanup() {
+	local ns pid left="" rc=0
 	for ns in "${KQ_NAMESPACES[@]}"; do
 		# Anything still inside a namespace of ours was started by this test (hooks, scripts).
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -114,7 +64,6 @@ kq__cleanup() {
 		done
 		ip netns del "$ns" 2>/dev/null
 	done
-	left=""
 	for ns in "${KQ_NAMESPACES[@]}"; do
 		# the whole list read before matching: under pipefail a `grep -q` that stops early can
 		# make the writer die of SIGPIPE and the pipeline fail although the line was there
@@ -126,129 +75,10 @@ kq__cleanup() {
 		echo "FAIL: $KQ_TEST_NAME: namespaces left behind after cleanup: $left" >&2
 		rc=1
 	fi
-	if [[ ${KQ_KEEP:-} == 1 ]]; then
-		echo "kq: KQ_KEEP=1: test files kept in $KQ_DIR" >&2
-	else
-		rm -rf "$KQ_DIR"
-	fi
-	exit "$rc"
+	return "$rc"
 }
-
-kq__on_signal() {
-	echo "FAIL: $KQ_TEST_NAME: interrupted by SIG$1" >&2
-	exit 1    # runs kq__cleanup
-}
-
-trap kq__cleanup EXIT
-trap 'kq__on_signal INT' INT
-trap 'kq__on_signal TERM' TERM
-trap 'kq__on_signal HUP' HUP
-
-# A stuck scenario must not hang `make check`: SIGTERM ourselves after KQ_TEST_TIMEOUT seconds.
-(
-	trap 'kill "$kq_sleep" 2>/dev/null; exit 0' TERM
-	sleep "${KQ_TEST_TIMEOUT:-120}" &
-	kq_sleep=$!
-	wait "$kq_sleep"
-	echo "FAIL: $KQ_TEST_NAME: still running after ${KQ_TEST_TIMEOUT:-120} s" >&2
-	: >"$KQ_DIR/.failed"
-	kill -TERM $$
-) &
-KQ_PIDS+=("$!")
-
-# --- failing, skipping, asserting ----------------------------------------------------------
-
-kq_log() {
-	echo "kq: $*" >&2
-}
-
-# Print the tail of every daemon's log and notify output, for diagnosis.
-kq_show_logs() {
-	local f
-	for f in "$KQ_DIR"/*.log "$KQ_DIR"/*.notify; do
-		[[ -f $f ]] || continue
-		echo "----- ${f##*/} (last 40 lines) -----" >&2
-		tail -n 40 "$f" >&2
-	done
-	echo "----- end of logs -----" >&2
-}
-
-# kq_fail MESSAGE...: the test fails here.
-kq_fail() {
-	echo "FAIL: $KQ_TEST_NAME: $*" >&2
-	: >"$KQ_DIR/.failed"
-	kq_show_logs
-	exit 1
-}
-
-# kq_skip REASON...: exit 77, or 1 when KEEPQUORUM_REQUIRE_NETNS=1 (a skip is then a failure).
-kq_skip() {
-	if [[ ${KEEPQUORUM_REQUIRE_NETNS:-} == 1 ]]; then
-		echo "FAIL: $KQ_TEST_NAME: KEEPQUORUM_REQUIRE_NETNS=1 but cannot run: $*" >&2
-		exit 1
-	fi
-	echo "SKIP: $KQ_TEST_NAME: $*" >&2
-	exit 77
-}
-
-# kq_assert_eq ACTUAL EXPECTED [WHAT]
-kq_assert_eq() {
-	[[ $1 == "$2" ]] || kq_fail "${3:-value}: got '$1', expected '$2'"
-}
-
-# kq_assert_contains HAYSTACK NEEDLE [WHAT]: NEEDLE is a fixed string.
-kq_assert_contains() {
-	[[ $1 == *"$2"* ]] || kq_fail "${3:-text} does not contain '$2'; it is: $1"
-}
-
-# kq_run COMMAND...: run it, never fail; sets KQ_RC, KQ_OUT (stdout), KQ_ERR (stderr).
-kq_run() {
-	KQ_RC=0
-	"$@" >"$KQ_DIR/.run.out" 2>"$KQ_DIR/.run.err" || KQ_RC=$?
-	KQ_OUT=$(cat "$KQ_DIR/.run.out")
-	KQ_ERR=$(cat "$KQ_DIR/.run.err")
-}
-
-# kq_assert_rc EXPECTED COMMAND...: run it (as kq_run) and require its exit code.
-kq_assert_rc() {
-	local want=$1
-	shift
-	kq_run "$@"
-	[[ $KQ_RC == "$want" ]] ||
-		kq_fail "'$*' exited $KQ_RC, expected $want"$'\n'"stdout: $KQ_OUT"$'\n'"stderr: $KQ_ERR"
-}
-
-kq__usec() {
-	local s=$1 i f=0
-	i=${s%%.*}
-	[[ $s == *.* ]] && f=${s#*.}
-	f="${f}000000"
-	echo $((10#${i:-0} * 1000000 + 10#${f:0:6}))
-}
-
-kq__now_usec() {
-	local t=$EPOCHREALTIME
-	echo $((10#${t%.*} * 1000000 + 10#${t#*.}))
-}
-
-# kq_poll 'COMMAND' TIMEOUT: true as soon as COMMAND (eval'd) succeeds, false after TIMEOUT s.
-kq_poll() {
-	local cmd=$1 deadline
-	deadline=$(($(kq__now_usec) + $(kq__usec "${2:-10}")))
-	while true; do
-		if eval "$cmd"; then
-			return 0
-		fi
-		(($(kq__now_usec) < deadline)) || return 1
-		sleep 0.05
-	done
-}
-
-# kq_wait_for 'COMMAND' TIMEOUT [WHAT]: as kq_poll, but the test fails on timeout.
-kq_wait_for() {
-	local what=${3:-"'$1'"}
-	kq_poll "$1" "${2:-10}" || kq_fail "$what: not true within ${2:-10} s"
-}
+KQ_CLEANUP_HOOKS+=(kq__netns_cleanup)
+KQ_LOG_GLOBS+=('*.log' '*.notify')
 
 # --- prerequisites -------------------------------------------------------------------------
 

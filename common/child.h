@@ -1,0 +1,28 @@
+/* Spawning a child process the way every script of the daemon runs: check scripts now, notify
+ * hooks later. The child gets a clean slate whatever the daemon's own state: its own process
+ * group (so the whole tree it makes can be signalled as one), stdin /dev/null, stdout and stderr
+ * to one fd, no other fd, an empty signal mask and default signal dispositions (the daemon blocks
+ * SIGCHLD, SIGTERM... for sd-event and ignores SIGPIPE), and optionally another user. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct child_spec {
+	char *const *argv;  /* argv[0] is the path executed (no PATH search) */
+	char *const *envp;  /* NULL: the daemon's environ */
+	bool set_ids;       /* run as uid/gid, with uid's supplementary groups */
+	uid_t uid;
+	gid_t gid;
+	int out_fd;         /* stdout and stderr; -1: /dev/null */
+};
+
+/* Start the child; *pid is also its process group ID. Returns 0 or -errno (fork failed). What
+ * fails in the child (changing user, exec) makes it exit 127 after one line on its stderr, e.g.
+ * "cannot execute /x: Permission denied". The caller reaps it (sd_event_add_child). */
+int child_spawn(const struct child_spec *s, pid_t *pid);
+
+/* kill(-pgid, sig): 1 if something was signalled, 0 if the group is empty, -errno otherwise.
+ * The kernel does not hand out a number still in use as a process group ID, so after the leader
+ * is reaped this reaches only what it left in its group (or, when nothing is left, nothing). */
+int child_kill_group(pid_t pgid, int sig);
