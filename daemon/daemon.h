@@ -30,6 +30,8 @@ int daemon_reload(struct daemon *d, char **error);
 const struct conf *daemon_conf(const struct daemon *d);
 struct vrrp_engine;
 const struct vrrp_engine *daemon_vrrp(const struct daemon *d);
+struct health;
+const struct health *daemon_health(const struct daemon *d);
 unsigned long long daemon_started_usec(const struct daemon *d);
 
 /* status.c: SPEC.md's status object, and the one-line summary for sd_notify STATUS=. */

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "daemon/ctl.h"
 #include "daemon/log.h"
+#include "healthcheck/health.h"
 #include "vrrp/engine.h"
 
 struct daemon {
@@ -25,6 +26,7 @@ struct daemon {
 	sd_event *ev;
 	struct ctl_server *ctl;
 	struct vrrp_engine *vrrp;
+	struct health *health;
 	int pid_fd;
 	unsigned long long started_usec;
 	bool reload_refused;   /* the last reload was refused: say so in STATUS= */
@@ -40,6 +42,11 @@ const struct conf *daemon_conf(const struct daemon *d)
 const struct vrrp_engine *daemon_vrrp(const struct daemon *d)
 {
 	return d->vrrp;
+}
+
+const struct health *daemon_health(const struct daemon *d)
+{
+	return d->health;
 }
 
 unsigned long long daemon_started_usec(const struct daemon *d)
@@ -102,7 +109,9 @@ int daemon_reload(struct daemon *d, char **error)
 		daemon_notify_status(d, "READY=1\n");
 		return -EINVAL;
 	}
-	/* the engine moves to the new config before the old one is freed: it points into it */
+	/* the checks, then the engine, move to the new config before the old one is freed: they
+	 * point into it */
+	health_apply(d->health, c);
 	if (d->vrrp)
 		vrrp_engine_reload(d->vrrp, c);
 	conf_free(d->conf);
@@ -174,6 +183,9 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 		/* priority 0 from every MASTER, so backups take over after Skew_Time; VIPs removed */
 		if (d->vrrp)
 			vrrp_engine_stop(d->vrrp);
+		/* no instance is left to track them: running checks are killed */
+		health_free(d->health);
+		d->health = NULL;
 		daemon_stop_when_hooks_done(d);
 		break;
 	}
@@ -185,6 +197,15 @@ static void daemon_on_change(void *ud)
 	struct daemon *d = ud;
 
 	daemon_notify_status(d, NULL);
+}
+
+/* A check changed: the instances that track it look again (none before the engine runs). */
+static void daemon_on_check(void *ud, const struct health_check *c)
+{
+	struct daemon *d = ud;
+
+	if (d->vrrp)
+		vrrp_engine_checks_changed(d->vrrp);
 }
 
 static int daemon_mkdir_parent(const char *path, mode_t mode)
@@ -247,7 +268,10 @@ static int daemon_setup(struct daemon *d)
 			strerror(-r));
 		return r;
 	}
-	r = vrrp_engine_start(d->ev, d->conf, daemon_on_change, d, &d->vrrp);
+	/* the checks first: their first runs start now, and the instances wait for them */
+	d->health = health_new(d->ev, daemon_on_check, d);
+	health_apply(d->health, d->conf);
+	r = vrrp_engine_start(d->ev, d->conf, d->health, daemon_on_change, d, &d->vrrp);
 	if (r < 0) {
 		fprintf(stderr, "keepquorumd: cannot start VRRP: %s\n", strerror(-r));
 		return r;
@@ -284,6 +308,7 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 	log_notice("stopped");
 out:
 	vrrp_engine_free(d.vrrp);
+	health_free(d.health);
 	ctl_server_free(d.ctl);
 	pidfile_remove(opts->pidfile, d.pid_fd);
 	sd_event_unref(d.ev);

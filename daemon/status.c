@@ -8,19 +8,8 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "healthcheck/health.h"
 #include "vrrp/engine.h"
-
-static json_object *status_check(const struct conf_check *k)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(k->name));
-	json_object_object_add(o, "type", json_object_new_string(k->kind == CONF_CHECK_PG ? "postgres"
-												: "script"));
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "detail", json_object_new_string("not run yet"));
-	return o;
-}
 
 static json_object *status_quorum(const struct conf_quorum *q)
 {
@@ -48,7 +37,7 @@ static json_object *status_quorum(const struct conf_quorum *q)
 json_object *status_build(const struct daemon *d)
 {
 	const struct conf *c = daemon_conf(d);
-	json_object *o = json_object_new_object(), *a;
+	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "node", json_object_new_string(c->quorum ? c->quorum->node_id
 									     : c->global.router_id));
@@ -64,10 +53,7 @@ json_object *status_build(const struct daemon *d)
 								  : json_object_new_array());
 	json_object_object_add(o, "vrrp_dropped", daemon_vrrp(d) ? vrrp_engine_drops(daemon_vrrp(d))
 								   : json_object_new_object());
-	a = json_object_new_array();
-	for (size_t i = 0; i < c->n_checks; i++)
-		json_object_array_add(a, status_check(&c->checks[i]));
-	json_object_object_add(o, "checks", a);
+	json_object_object_add(o, "checks", health_status(daemon_health(d)));
 	return o;
 }
 

@@ -2,6 +2,7 @@
  * instance.c (one instance: state machine, timers, actions). */
 #pragma once
 
+#include "healthcheck/health.h"
 #include "vrrp/arp.h"
 #include "vrrp/engine.h"
 #include "vrrp/fsm.h"
@@ -12,6 +13,7 @@
 #include "vrrp/socket.h"
 #include "vrrp/vip.h"
 
+struct health;
 struct notify_runner;
 struct vrrp_inst;
 struct vrrp_sync;
@@ -24,6 +26,7 @@ struct vrrp_engine {
 	struct vrrp_arp *arp;
 	struct vrrp_ndisc *ndisc;
 	struct notify_runner *notify;
+	struct health *health;            /* the daemon's checks; NULL in tests without them */
 	struct vrrp_sock **socks;
 	size_t n_socks;
 	struct vrrp_inst **insts;
@@ -56,7 +59,12 @@ struct vrrp_inst {
 	/* FAULT has two sources: the instance's own (interface, tracked objects) and its sync
 	 * group's (another member's own fault); the state machine sees their union */
 	bool own_fault, pulled;
-	char own_why[128], pulled_why[192];
+	char own_why[192], pulled_why[192];
+	char own_block[96];               /* status blocked_by for the own fault: "interface", ... */
+	/* started: STARTUP was sent. Until then (inst_start asked for it) it waits in INIT for the
+	 * first result of every check it tracks, as keepalived does; wait_for names one */
+	bool start_wanted, started;
+	char wait_for[96];
 	/* the sync group, NULL when in none; gate_group: what it allows (see group.h) */
 	struct vrrp_sync *sync;
 	bool gate_group;
@@ -92,6 +100,17 @@ void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why);
 void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_addr *addr);
 json_object *inst_status(const struct vrrp_inst *in);
 uint64_t inst_now(const struct vrrp_inst *in);
+
+/* track.c: what the tracked interfaces, checks and files say. */
+struct inst_verdict {
+	bool fault;
+	char why[160];        /* the first fault */
+	char block[96];       /* its blocked_by: "interface", "check:NAME", "file:PATH" */
+	int weights;          /* the sum of the weights that apply */
+	bool waiting;         /* a tracked object has no result yet */
+	char wait_for[96];
+};
+void inst_tracking(const struct vrrp_inst *in, struct inst_verdict *v);
 
 /* sync.c. sync_detach: the instances forget their groups (before a reload replaces some of
  * them). sync_build: groups for e->conf, each keeping the state of the old group of its name;

@@ -124,10 +124,28 @@ static bool engine_uses_if(const struct conf_instance *c, const char *name)
 	return false;
 }
 
+/* A tracked interface, as the link monitor sees it, into the health funnel. */
+static void engine_report_iface(struct vrrp_engine *e, const char *name)
+{
+	const struct vrrp_link_if *li = vrrp_link_find(e->link, name);
+
+	health_iface_report(e->health, name, li && li->up, !li ? "missing" : li->up ? "up" : "down");
+}
+
+static void engine_report_ifaces(struct vrrp_engine *e)
+{
+	for (size_t i = 0; i < e->conf->n_instances; i++)
+		for (size_t t = 0; t < e->conf->instances[i].n_track_ifs; t++)
+			engine_report_iface(e, e->conf->instances[i].track_ifs[t].name);
+}
+
 static void engine_on_iface(void *ud, const struct vrrp_link_if *li, enum vrrp_link_change what)
 {
 	struct vrrp_engine *e = ud;
 
+	/* (health calls back vrrp_engine_checks_changed() when the state changes) */
+	if (what != VRRP_LINK_PRIMARY)
+		engine_report_iface(e, li->name);
 	for (size_t i = 0; i < e->n_insts; i++)
 		if (engine_uses_if(e->insts[i]->c, li->name))
 			inst_link_changed(e->insts[i]);
@@ -161,8 +179,8 @@ static void engine_start_all(struct vrrp_engine *e)
 	engine_start_new(e, NULL);
 }
 
-int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn fn, void *ud,
-		      struct vrrp_engine **out)
+int vrrp_engine_start(sd_event *ev, const struct conf *c, struct health *health,
+		      vrrp_engine_change_fn fn, void *ud, struct vrrp_engine **out)
 {
 	static const struct vrrp_link_cbs cbs = {.iface = engine_on_iface, .addr_del = engine_on_addr_del};
 	struct vrrp_engine *e = xcalloc(1, sizeof(*e));
@@ -170,6 +188,7 @@ int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn 
 
 	e->ev = sd_event_ref(ev);
 	e->conf = c;
+	e->health = health;
 	e->changed = fn;
 	e->changed_ud = ud;
 	r = vrrp_link_open(ev, &cbs, e, &e->link);
@@ -189,6 +208,8 @@ int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn 
 		log_warning("unsolicited neighbour advertisements unavailable");
 	e->notify = notify_runner_new(ev, c->global.notify_fifo,
 				      c->quorum ? c->quorum->node_id : c->global.router_id);
+	/* the tracked interfaces' states before any instance looks at them */
+	engine_report_ifaces(e);
 	/* no STATUS= for every transition on the way: the daemon sends one once all have started */
 	e->quiet = true;
 	engine_start_all(e);
@@ -238,6 +259,7 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 	e->insts = keep;
 	e->n_insts = c->n_instances;
 	e->conf = c;
+	engine_report_ifaces(e);
 	for (size_t i = 0; i < c->n_instances; i++)
 		if (!e->insts[i])
 			e->insts[i] = inst_new(e, &c->instances[i]);
@@ -306,6 +328,14 @@ json_object *vrrp_engine_groups_status(const struct vrrp_engine *e)
 	for (size_t i = 0; i < e->n_syncs; i++)
 		json_object_array_add(a, sync_status(e->syncs[i]));
 	return a;
+}
+
+void vrrp_engine_checks_changed(struct vrrp_engine *e)
+{
+	/* few instances and few checks: each one looks again at what it tracks */
+	for (size_t i = 0; i < e->n_insts; i++)
+		if (e->insts[i])
+			inst_link_changed(e->insts[i]);
 }
 
 json_object *vrrp_engine_drops(const struct vrrp_engine *e)

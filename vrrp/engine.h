@@ -13,10 +13,16 @@ struct vrrp_engine;
 /* Called after every state change, for the daemon's STATUS= line. */
 typedef void (*vrrp_engine_change_fn)(void *ud);
 
+struct health;
+
 /* Opens the link monitor and the shared sockets, removes VIPs a previous run left behind and
- * starts every instance. Returns 0 or -errno (reported). */
-int vrrp_engine_start(sd_event *ev, const struct conf *c, vrrp_engine_change_fn fn, void *ud,
-		      struct vrrp_engine **out);
+ * starts every instance. health: the checks instances track (track_script, track_file), and
+ * where the tracked interfaces' states are reported; NULL for none. Returns 0 or -errno
+ * (reported). */
+int vrrp_engine_start(sd_event *ev, const struct conf *c, struct health *health,
+		      vrrp_engine_change_fn fn, void *ud, struct vrrp_engine **out);
+/* A check's state or a tracked file's value changed: the instances look again. */
+void vrrp_engine_checks_changed(struct vrrp_engine *e);
 /* A new config: instances whose settings did not change keep their state and VIPs; changed
  * ones restart; removed ones stop (priority 0, VIPs removed); new ones start. */
 void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c);

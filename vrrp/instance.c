@@ -52,46 +52,18 @@ static bool inst_src(const struct vrrp_inst *in, struct conf_addr *out)
 	return false;
 }
 
-/* A sync group member's weights count as 0, as keepalived sets them: priorities that differ
- * between members would have the group re-elected again and again. */
-static bool inst_weighted(const struct vrrp_inst *in, const struct conf_track *t)
-{
-	return t->weight_set && t->weight && !in->c->sync_group;
-}
-
-/* keepalived's track weights: weight > 0 is added while the object is up, weight < 0 while it is
- * down; reverse swaps them. Without a weight, a down object is a fault. */
-static const char *inst_tracks(const struct vrrp_inst *in, int *weights, char *buf, size_t len)
-{
-	for (size_t i = 0; i < in->c->n_track_ifs; i++) {
-		const struct conf_track *t = &in->c->track_ifs[i];
-		const struct vrrp_link_if *li = vrrp_link_find(in->e->link, t->name);
-		bool up = li && li->up;
-
-		if (t->reverse)
-			up = !up;
-		if (!inst_weighted(in, t)) {
-			if (!up) {
-				snprintf(buf, len, "tracked interface %s down", t->name);
-				return buf;
-			}
-		} else if ((t->weight > 0) == up) {
-			*weights += t->weight;
-		}
-	}
-	return NULL;
-}
-
-/* Why the instance must be in FAULT now, or NULL; and its effective priority. */
-static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, size_t len)
+/* Why the instance must be in FAULT now (NULL if it need not: *block is then NULL too), what
+ * status names as blocking it, and its effective priority; *waiting while a tracked object has
+ * no result yet. */
+static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, size_t len,
+			      const char **block, struct inst_verdict *v)
 {
 	const struct vrrp_link_if *li = inst_if(in);
 	struct conf_addr src;
-	int weights = 0;
-	const char *why;
 
-	why = inst_tracks(in, &weights, buf, len);
-	*prio = vrrp_fsm_effective_priority(in->c->priority, weights);
+	inst_tracking(in, v);
+	*prio = vrrp_fsm_effective_priority(in->c->priority, v->weights);
+	*block = "interface";
 	if (!li)
 		snprintf(buf, len, "interface %s missing", in->c->interface);
 	else if (!li->up)
@@ -102,8 +74,13 @@ static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, s
 	else if (!in->sock)
 		/* without a socket it could hold VIPs without advertising them */
 		snprintf(buf, len, "no VRRP socket on %s", in->c->interface);
-	else
-		return why;
+	else if (v->fault) {
+		snprintf(buf, len, "%s", v->why);
+		*block = v->block;
+	} else {
+		*block = NULL;
+		return NULL;
+	}
 	return buf;
 }
 
@@ -357,13 +334,23 @@ static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void inst_startup(struct vrrp_inst *in)
+{
+	struct vrrp_event startup = {.kind = VRRP_EV_STARTUP};
+
+	in->started = true;
+	in->wait_for[0] = '\0';
+	inst_event(in, &startup);
+}
+
 void inst_link_changed(struct vrrp_inst *in)
 {
 	const struct vrrp_link_if *li = inst_if(in);
-	char buf[128];
-	const char *why;
+	char buf[192];
+	const char *why, *block;
 	unsigned prio;
 	struct conf_addr src;
+	struct inst_verdict v;
 
 	in->ifindex = li ? li->ifindex : 0;
 	if (li && (!in->sock || vrrp_sock_ifindex(in->sock) != li->ifindex))
@@ -372,7 +359,7 @@ void inst_link_changed(struct vrrp_inst *in)
 		in->sock = NULL;
 	if (inst_src(in, &src))
 		in->fsm.p.self = src;
-	why = inst_fault(in, &prio, buf, sizeof(buf));
+	why = inst_fault(in, &prio, buf, sizeof(buf), &block, &v);
 	if (prio != in->fsm.priority) {
 		struct vrrp_event ev = {.kind = VRRP_EV_PRIORITY, .new_priority = prio};
 
@@ -381,7 +368,15 @@ void inst_link_changed(struct vrrp_inst *in)
 	}
 	in->own_fault = why != NULL;
 	snprintf(in->own_why, sizeof(in->own_why), "%s", why ? why : "");
+	snprintf(in->own_block, sizeof(in->own_block), "%s", block ? block : "");
 	inst_apply_fault(in);
+	if (in->start_wanted && !in->started) {
+		/* keepalived holds an instance in INIT until its checks have said something */
+		snprintf(in->wait_for, sizeof(in->wait_for), "%s", v.waiting ? v.wait_for : "");
+		if (!v.waiting)
+			inst_startup(in);
+		return;
+	}
 	/* the other members are pulled into FAULT, or let go, even when this one's state stays */
 	if (in->sync)
 		sync_settle(in->sync);
@@ -438,6 +433,20 @@ void inst_advert_in(struct vrrp_inst *in, const struct vrrp_advert *a, const str
 	inst_event(in, &ev);
 }
 
+static bool inst_has_weights(const struct conf_instance *c)
+{
+	for (size_t i = 0; i < c->n_track_ifs; i++)
+		if (c->track_ifs[i].weight)
+			return true;
+	for (size_t i = 0; i < c->n_track_scripts; i++)
+		if (c->track_scripts[i].weight_set ? c->track_scripts[i].weight : c->track_scripts[i].check->weight)
+			return true;
+	for (size_t i = 0; i < c->n_track_files; i++)
+		if (c->track_files[i].weight)
+			return true;
+	return false;
+}
+
 static unsigned inst_advert_cs(const struct conf_instance *c)
 {
 	return (unsigned)lround(c->advert_int * 100);
@@ -459,26 +468,22 @@ struct vrrp_inst *inst_new(struct vrrp_engine *e, const struct conf_instance *c)
 	sd_event_add_time(e->ev, &in->garp_timer, CLOCK_MONOTONIC, 0, 1000, inst_on_garp, in);
 	sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);
 	inst_link_changed(in);
-	if (c->sync_group)
-		for (size_t i = 0; i < c->n_track_ifs; i++)
-			if (c->track_ifs[i].weight_set && c->track_ifs[i].weight) {
-				log_obj(LOG_NOTICE, c->name, "in sync group %s: track weights count as 0 "
-					"(a tracked object down is a FAULT of the group), as keepalived does",
-					c->sync_group);
-				break;
-			}
+	if (c->sync_group && inst_has_weights(c))
+		log_obj(LOG_NOTICE, c->name, "in sync group %s: track weights count as 0 (a tracked "
+			"object down is a FAULT of the group), as keepalived does", c->sync_group);
 	return in;
 }
 
 void inst_start(struct vrrp_inst *in)
 {
-	struct vrrp_event startup = {.kind = VRRP_EV_STARTUP};
-
 	if (in->ifindex && in->c->family == AF_INET)
 		vrrp_vip_promote_secondaries(in->c->interface);
 	/* VIPs a previous run left behind (killed with SIGKILL, say) are not ours to keep */
 	inst_vips(in, false);
-	inst_event(in, &startup);
+	in->start_wanted = true;
+	inst_link_changed(in);
+	if (!in->started)
+		log_obj(LOG_INFO, in->c->name, "waiting in INIT for the first result of %s", in->wait_for);
 }
 
 void inst_free(struct vrrp_inst *in)
@@ -525,7 +530,9 @@ json_object *inst_status(const struct vrrp_inst *in)
 	snprintf(blocked_buf, sizeof(blocked_buf), "sync_group:%s", in->c->sync_group ? in->c->sync_group : "");
 	if (in->fsm.state == VRRP_FAULT && in->own_fault) {
 		fault = in->own_why;
-		blocked = "interface";
+		blocked = in->own_block;
+	} else if (in->fsm.state == VRRP_INIT && in->wait_for[0]) {
+		blocked = in->wait_for;
 	} else if (in->fsm.state == VRRP_FAULT && in->pulled) {
 		fault = in->pulled_why;
 		blocked = blocked_buf;
