@@ -54,6 +54,20 @@ static int child_user_groups(uid_t uid, gid_t gid, struct child_prep *p)
 	}
 }
 
+int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n)
+{
+	struct child_prep p = {0};
+	int r = child_user_groups(uid, gid, &p);
+
+	if (r < 0) {
+		free(p.groups);
+		return r;
+	}
+	*out = p.groups;
+	*n = p.n_groups;
+	return 0;
+}
+
 /* One line on the child's stderr (the caller's pipe): write(2) only. */
 static void child_say(const char *what, const char *arg, int err)
 {
@@ -157,8 +171,13 @@ int child_spawn(const struct child_spec *s, pid_t *pid)
 	pid_t child;
 	int r;
 
-	if (s->set_ids && (r = child_user_groups(s->uid, s->gid, &p)) < 0)
+	if (s->set_ids && s->groups) {
+		p.groups = xmalloc((s->n_groups ? s->n_groups : 1) * sizeof(*p.groups));
+		memcpy(p.groups, s->groups, s->n_groups * sizeof(*p.groups));
+		p.n_groups = s->n_groups;
+	} else if (s->set_ids && (r = child_user_groups(s->uid, s->gid, &p)) < 0) {
 		goto out_groups;
+	}
 	snprintf(p.uid_s, sizeof(p.uid_s), "%u", (unsigned)s->uid);
 	snprintf(p.gid_s, sizeof(p.gid_s), "%u", (unsigned)s->gid);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)p.max_fd)

@@ -14,6 +14,10 @@ struct child_spec {
 	bool set_ids;       /* run as uid/gid, with uid's supplementary groups */
 	uid_t uid;
 	gid_t gid;
+	/* those groups, from child_groups(); NULL: looked up at each spawn (NSS may be slow: a
+	 * caller that spawns often looks them up once) */
+	const gid_t *groups;
+	size_t n_groups;
 	int out_fd;         /* stdout and stderr; -1: /dev/null */
 };
 
@@ -21,6 +25,9 @@ struct child_spec {
  * fails in the child (changing user, exec) makes it exit 127 after one line on its stderr, e.g.
  * "cannot execute /x: Permission denied". The caller reaps it (sd_event_add_child). */
 int child_spawn(const struct child_spec *s, pid_t *pid);
+
+/* uid's supplementary groups plus gid, as initgroups() would set them (*out malloc'd). */
+int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n);
 
 /* kill(-pgid, sig): 1 if something was signalled, 0 if the group is empty, -errno otherwise.
  * The kernel does not hand out a number still in use as a process group ID, so after the leader

@@ -33,6 +33,8 @@ struct health_script {
 	char **argv, **env;
 	uid_t uid;
 	gid_t gid;
+	gid_t *groups;                /* the user's groups, looked up once (NSS may be slow) */
+	size_t n_groups;
 	uint64_t timeout_us;
 	health_done_fn done;
 	void *userdata;
@@ -272,6 +274,7 @@ static int health_script_start(struct health_script *s)
 {
 	struct child_spec spec = {
 		.argv = s->argv, .envp = s->env, .uid = s->uid, .gid = s->gid,
+		.groups = s->groups, .n_groups = s->n_groups,
 		/* without privilege only our own ids are possible; other ids are still asked
 		 * for, and the child says why it cannot have them */
 		.set_ids = geteuid() == 0 || s->uid != geteuid() || s->gid != getegid(),
@@ -317,6 +320,11 @@ struct health_script *health_script_new(sd_event *ev, const struct health_script
 	s->env = health_script_env();
 	s->uid = p->uid;
 	s->gid = p->gid;
+	/* when it fails, child_spawn() looks them up itself at each run */
+	if (child_groups(s->uid, s->gid, &s->groups, &s->n_groups) < 0) {
+		s->groups = NULL;
+		s->n_groups = 0;
+	}
 	s->timeout_us = p->timeout_us;
 	s->done = done;
 	s->userdata = userdata;
@@ -374,6 +382,7 @@ void health_script_free(struct health_script *s)
 	sd_event_source_disable_unref(s->failed_src);
 	health_script_strv_free(s->argv);
 	health_script_strv_free(s->env);
+	free(s->groups);
 	free(s->name);
 	sd_event_unref(s->ev);
 	free(s);
