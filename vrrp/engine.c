@@ -277,6 +277,9 @@ void vrrp_engine_stop(struct vrrp_engine *e)
 	struct vrrp_event ev = {.kind = VRRP_EV_SHUTDOWN};
 
 	e->quiet = true;
+	/* the daemon frees the checks once the instances are gone: no link event may report to
+	 * them while it waits for the STOP hooks */
+	e->health = NULL;
 	/* every member stops on its own; its group goes STOP (and says so) after the last one */
 	e->stopping = true;
 	for (size_t i = 0; i < e->n_insts; i++)
