@@ -54,6 +54,22 @@ static int child_user_groups(uid_t uid, gid_t gid, struct child_prep *p)
 	}
 }
 
+char **child_environ(size_t room, size_t *n)
+{
+	size_t total = 0, k = 0;
+	char **env;
+
+	while (environ[total])
+		total++;
+	env = xcalloc(total + room + 1, sizeof(*env));
+	for (size_t i = 0; i < total; i++)
+		if (strncmp(environ[i], "NOTIFY_SOCKET=", 14) && strncmp(environ[i], "WATCHDOG_", 9) &&
+		    strncmp(environ[i], "KEEPQUORUM_", 11))
+			env[k++] = xstrdup(environ[i]);
+	*n = k;
+	return env;
+}
+
 int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n)
 {
 	struct child_prep p = {0};

@@ -26,6 +26,12 @@ struct child_spec {
  * "cannot execute /x: Permission denied". The caller reaps it (sd_event_add_child). */
 int child_spawn(const struct child_spec *s, pid_t *pid);
 
+/* The environment a child of the daemon gets: the daemon's own (a NULL-terminated copy) without
+ * NOTIFY_SOCKET and WATCHDOG_* (a script must not send READY=1 or feed the watchdog for the
+ * daemon) and without KEEPQUORUM_* (only what the daemon sets for it counts), with `room` free
+ * slots after the copied entries; *n is the number copied. Free each string and the array. */
+char **child_environ(size_t room, size_t *n);
+
 /* uid's supplementary groups plus gid, as initgroups() would set them (*out malloc'd). */
 int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n);
 

@@ -25,7 +25,6 @@
 /* what is still in the pipe when the script exits: enough for a full default pipe buffer */
 #define HEALTH_SCRIPT_DRAIN_READS 64
 
-extern char **environ;
 
 struct health_script {
 	sd_event *ev;
@@ -65,22 +64,6 @@ static void health_script_strv_free(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
-}
-
-/* The daemon's environment without its systemd notification socket and watchdog: those are
- * the daemon's own, a check must not be able to send READY=1 or feed the watchdog for it. */
-static char **health_script_env(void)
-{
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 1, sizeof(*env));
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "NOTIFY_SOCKET=", 14) && strncmp(environ[i], "WATCHDOG_", 9))
-			env[k++] = xstrdup(environ[i]);
-	return env;
 }
 
 /* Keep the first non-empty line, printable characters only (tabs as spaces), at most
@@ -312,12 +295,13 @@ static int health_script_start(struct health_script *s)
 struct health_script *health_script_new(sd_event *ev, const struct health_script_params *p,
 					health_done_fn done, void *userdata)
 {
+	size_t n_env;
 	struct health_script *s = xcalloc(1, sizeof(*s));
 
 	s->ev = sd_event_ref(ev);
 	s->name = xstrdup(p->name);
 	s->argv = health_script_strv(p->cmd->argv, p->cmd->argc);
-	s->env = health_script_env();
+	s->env = child_environ(0, &n_env);
 	s->uid = p->uid;
 	s->gid = p->gid;
 	/* when it fails, child_spawn() looks them up itself at each run */

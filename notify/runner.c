@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/util.h"
 #include "daemon/log.h"
 
-extern char **environ;
 
 struct notify_runner {
 	sd_event *ev;
@@ -121,16 +121,9 @@ static int notify_on_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 
 static char **notify_env(const struct notify_runner *r, const struct notify_transition *t)
 {
-	size_t n = 0, k = 0;
-	char **env;
+	size_t k;
+	char **env = child_environ(8, &k);
 
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 9, sizeof(*env));
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "KEEPQUORUM_", 11) && strncmp(environ[i], "NOTIFY_SOCKET=", 14) &&
-		    strncmp(environ[i], "WATCHDOG_", 9))
-			env[k++] = xstrdup(environ[i]);
 	env[k++] = xasprintf("KEEPQUORUM_INSTANCE=%s", t->name);
 	env[k++] = xasprintf("KEEPQUORUM_STATE=%s", t->state);
 	env[k++] = xasprintf("KEEPQUORUM_PREV_STATE=%s", t->prev_state);
