@@ -84,6 +84,63 @@ int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n)
 	return 0;
 }
 
+int child_user_ids(const char *user, const char *group, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(user ? user : "root");
+	struct group *gr;
+
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (group) {
+		gr = getgrnam(group);
+		if (!gr)
+			return -ENOENT;
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+void child_ids_from(uid_t uid, gid_t gid, struct child_ids *ids)
+{
+	ids->uid = uid;
+	ids->gid = gid;
+	/* when it fails, child_spawn() looks them up itself at each spawn */
+	if (child_groups(uid, gid, &ids->groups, &ids->n_groups) < 0) {
+		ids->groups = NULL;
+		ids->n_groups = 0;
+	}
+}
+
+int child_ids_lookup(const char *user, const char *group, struct child_ids *ids)
+{
+	uid_t uid;
+	gid_t gid;
+	int r = child_user_ids(user, group, &uid, &gid);
+
+	if (r < 0)
+		return r;
+	child_ids_from(uid, gid, ids);
+	return 0;
+}
+
+void child_ids_free(struct child_ids *ids)
+{
+	free(ids->groups);
+	ids->groups = NULL;
+	ids->n_groups = 0;
+}
+
+void child_ids_apply(const struct child_ids *ids, struct child_spec *spec)
+{
+	spec->uid = ids->uid;
+	spec->gid = ids->gid;
+	spec->groups = ids->groups;
+	spec->n_groups = ids->n_groups;
+	spec->set_ids = geteuid() == 0 || ids->uid != geteuid() || ids->gid != getegid();
+}
+
 /* One line on the child's stderr (the caller's pipe): write(2) only. */
 static void child_say(const char *what, const char *arg, int err)
 {

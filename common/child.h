@@ -35,6 +35,26 @@ char **child_environ(size_t room, size_t *n);
 /* uid's supplementary groups plus gid, as initgroups() would set them (*out malloc'd). */
 int child_groups(uid_t uid, gid_t gid, gid_t **out, size_t *n);
 
+/* The uid of user (NULL: root) and the gid of group, or of the user's primary group when group
+ * is NULL: -ENOENT when either does not exist. */
+int child_user_ids(const char *user, const char *group, uid_t *uid, gid_t *gid);
+
+/* Whom children run as, looked up once for many spawns. */
+struct child_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;      /* NULL: looked up at each spawn */
+	size_t n_groups;
+};
+/* child_user_ids() and the user's groups. */
+int child_ids_lookup(const char *user, const char *group, struct child_ids *ids);
+/* ids with their groups (copied), from uid and gid. */
+void child_ids_from(uid_t uid, gid_t gid, struct child_ids *ids);
+void child_ids_free(struct child_ids *ids);
+/* The spec runs as ids: ids are changed when the daemon is privileged, or when they are not its
+ * own (the child then fails, saying why, as it should). */
+void child_ids_apply(const struct child_ids *ids, struct child_spec *spec);
+
 /* kill(-pgid, sig): 1 if something was signalled, 0 if the group is empty, -errno otherwise.
  * The kernel does not hand out a number still in use as a process group ID, so after the leader
  * is reaped this reaches only what it left in its group (or, when nothing is left, nothing). */

@@ -2,12 +2,11 @@
 #include "healthcheck/health.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/child.h"
 #include "common/util.h"
 #include "daemon/log.h"
 #include "healthcheck/track.h"
@@ -252,20 +251,8 @@ static int health_script_ids(const struct conf *cf, const struct conf_check *k, 
 {
 	const char *user = k->user ? k->user : cf->global.script_user;
 	const char *group = k->user ? k->group : cf->global.script_group;
-	struct passwd *pw = getpwnam(user ? user : "root");
-	struct group *gr;
 
-	if (!pw)
-		return -ENOENT;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (group) {
-		gr = getgrnam(group);
-		if (!gr)
-			return -ENOENT;
-		*gid = gr->gr_gid;
-	}
-	return 0;
+	return child_user_ids(user, group, uid, gid);
 }
 
 static void health_start_runner(struct health_check *c, const struct conf *cf)

@@ -2,7 +2,6 @@
  * bounds are loose on purpose (a loaded 2-core CI machine): they tell "at once" from "at the
  * timeout" from "never", nothing finer. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -107,45 +106,6 @@ static struct outcome run_once(const char *path, const char *arg, uint64_t timeo
 	health_script_free(s);
 	sd_event_unref(ev);
 	return o;
-}
-
-/* Live processes (zombies do not count: they are dead, waiting for a parent) in group pgid. */
-static int group_alive(pid_t pgid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d))) {
-		char path[300], buf[1024], *p, state;
-		int ppid, pgrp;
-		FILE *f;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-		fclose(f);
-		if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
-		    state != 'Z' && state != 'X')
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-/* SIGKILL is delivered at once but acted on when the target runs: allow it a moment. */
-static void assert_group_gone(pid_t pgid)
-{
-	uint64_t end = util_now_usec() + 3 * SEC;
-
-	while (group_alive(pgid) && util_now_usec() < end)
-		usleep(20000);
-	ck_assert_msg(group_alive(pgid) == 0, "process group %d still has live members", (int)pgid);
 }
 
 static pid_t read_pid(const char *file)
@@ -258,7 +218,7 @@ START_TEST(test_timeout)
 	ck_assert_uint_ge(us, 290000);
 	ck_assert_uint_lt(us, 1500000);
 	ck_assert_int_gt(pgid, 1);
-	assert_group_gone(pgid);
+	tu_assert_group_gone(pgid);
 	free(pidf);
 	free(path);
 }
@@ -279,7 +239,7 @@ START_TEST(test_timeout_term_ignored)
 	ck_assert_uint_ge(us, 300000 + HEALTH_SCRIPT_KILL_GRACE_US - 10000);
 	ck_assert_uint_lt(us, 300000 + HEALTH_SCRIPT_KILL_GRACE_US + 1500000);
 	ck_assert_int_gt(pgid, 1);
-	assert_group_gone(pgid);
+	tu_assert_group_gone(pgid);
 	free(pidf);
 	free(path);
 }
@@ -298,7 +258,7 @@ START_TEST(test_grandchild)
 	ck_assert_str_eq(o.r.detail, "started");
 	ck_assert_uint_lt(us, 1000000);
 	ck_assert_int_gt(pgid, 1);
-	assert_group_gone(pgid);
+	tu_assert_group_gone(pgid);
 	free(pidf);
 	free(path);
 }
@@ -441,7 +401,7 @@ START_TEST(test_busy_and_free)
 		ck_assert_int_ge(sd_event_run(ev, 20000), 0);
 	ck_assert_int_gt(pgid, 1);
 	health_script_free(s);
-	assert_group_gone(pgid);
+	tu_assert_group_gone(pgid);
 	/* nothing reported, and the loop reaps the script it no longer reports on (WNOWAIT:
 	 * looking must not reap it in the loop's place) */
 	end = util_now_usec() + 3 * SEC;

@@ -1,5 +1,6 @@
 #include "tests/unit/testutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,42 @@ int tu_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? 1 : 0;
+}
+
+int tu_group_alive(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		char path[300], buf[1024], *p, state;
+		int ppid, pgrp;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
+		    state != 'Z' && state != 'X')
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* SIGKILL is delivered at once but acted on when the target runs: allow it a moment. */
+void tu_assert_group_gone(pid_t pgid)
+{
+	uint64_t end = util_now_usec() + 3000000ULL;
+
+	while (tu_group_alive(pgid) && util_now_usec() < end)
+		usleep(20000);
+	ck_assert_msg(tu_group_alive(pgid) == 0, "process group %d still has live members", (int)pgid);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <check.h>
+#include <sys/types.h>
 
 #include "conf/conf.h"
 
@@ -15,5 +16,9 @@ char *tu_write_bytes(const char *name, const void *data, size_t len, unsigned mo
 int tu_load(const char *text, struct conf **c, struct conf_diags *d);
 /* Every problem, formatted, one per line (malloc'd). */
 char *tu_diags(const struct conf_diags *d);
+/* Live processes (zombies do not count: they are dead) in process group pgid. */
+int tu_group_alive(pid_t pgid);
+/* Fails unless the group has no live member within 3 s (SIGKILL acts when the target runs). */
+void tu_assert_group_gone(pid_t pgid);
 /* Run a suite in this process (the temp dir's atexit cleanup must run once); exit status. */
 int tu_run(Suite *s);
