@@ -1,6 +1,7 @@
 /* Is an instance's configuration unchanged by a reload? Then it keeps its state and VIPs
  * (SPEC.md: "instances whose settings did not change keep their state and VIPs"). Every field
- * the running instance uses is compared; anything else restarts it, which is always safe. */
+ * the running state machine uses is compared; anything else restarts it. The hooks are not:
+ * they are read afresh at every transition. */
 #include "conf/conf.h"
 
 #include <string.h>
@@ -8,11 +9,6 @@
 static bool compare_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static bool compare_cmd(const struct conf_cmd *a, const struct conf_cmd *b)
-{
-	return compare_str(a->text, b->text);
 }
 
 static bool compare_vip(const struct conf_vip *a, const struct conf_vip *b)
@@ -61,9 +57,9 @@ bool conf_instance_same(const struct conf_instance *a, const struct conf_instanc
 	for (size_t i = 0; i < a->n_vips; i++)
 		if (!compare_vip(&a->vips[i], &b->vips[i]))
 			return false;
-	for (size_t h = 0; h < CONF_HOOK_COUNT; h++)
-		if (!compare_cmd(&a->hooks[h], &b->hooks[h]))
-			return false;
+	/* The hooks and their timeouts are not compared: they are read when a transition queues
+	 * them, so a new hook applies from the next transition on. Restarting the instance for
+	 * them would move the VIP and demote the database for an edit to a notify script. */
 	return compare_tracks(a->track_ifs, a->n_track_ifs, b->track_ifs, b->n_track_ifs) &&
 	       compare_tracks(a->track_scripts, a->n_track_scripts, b->track_scripts, b->n_track_scripts) &&
 	       compare_tracks(a->track_files, a->n_track_files, b->track_files, b->n_track_files);

@@ -167,6 +167,7 @@ struct conf_instance {
 	unsigned garp_master_repeat;
 	double garp_master_refresh;
 	struct conf_cmd hooks[CONF_HOOK_COUNT]; /* argv NULL when not set */
+	double promote_timeout, demote_timeout, notify_timeout; /* seconds */
 	char *sync_group;        /* resolved by validation, NULL when in none */
 };
 
@@ -175,6 +176,7 @@ struct conf_group {
 	char **members;
 	size_t n_members;
 	struct conf_cmd hooks[CONF_HOOK_COUNT]; /* only the notify ones are allowed */
+	double notify_timeout;
 };
 
 struct conf {

@@ -14,7 +14,8 @@ static const char *const instance_keys[] = {
 	"preempt_delay", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "auth_type",
 	"auth_pass", "track_interface", "track_script", "track_file", "quorum", "garp_master_delay",
 	"garp_master_repeat", "garp_master_refresh", "promote", "demote", "notify_master",
-	"notify_backup", "notify_fault", "notify_stop", "notify", NULL};
+	"notify_backup", "notify_fault", "notify_stop", "notify", "promote_timeout", "demote_timeout",
+	"notify_timeout", NULL};
 
 static const char *const instance_scopes[] = {"global", "site", "link", "host", "nowhere", NULL};
 
@@ -276,6 +277,10 @@ void section_instance(struct conf_reader *r, struct conf *c)
 	in->track_files = instance_tracks(r, "track_file", 254, &in->n_track_files);
 	in->quorum = reader_bool(r, "quorum", false);
 	reader_hooks(r, hooks, ARRAY_SIZE(hooks), in->hooks);
+	/* SPEC.md: 30 s for the database's hooks, 10 s for keepalived's */
+	in->promote_timeout = reader_seconds(r, "promote_timeout", 30, 0.1, 3600);
+	in->demote_timeout = reader_seconds(r, "demote_timeout", 30, 0.1, 3600);
+	in->notify_timeout = reader_seconds(r, "notify_timeout", 10, 0.1, 3600);
 }
 
 void conf_instance_free(struct conf_instance *in)

@@ -211,7 +211,7 @@ void section_check(struct conf_reader *r, struct conf *c, enum conf_check_kind k
 void section_group(struct conf_reader *r, struct conf *c)
 {
 	static const char *const keys[] = {"group", "notify_master", "notify_backup", "notify_fault",
-					   "notify_stop", "notify", NULL};
+					   "notify_stop", "notify", "notify_timeout", NULL};
 	static const enum conf_hook hooks[] = {CONF_HOOK_NOTIFY_MASTER, CONF_HOOK_NOTIFY_BACKUP,
 					       CONF_HOOK_NOTIFY_FAULT, CONF_HOOK_NOTIFY_STOP,
 					       CONF_HOOK_NOTIFY};
@@ -226,4 +226,5 @@ void section_group(struct conf_reader *r, struct conf *c)
 			reader_error(r, "group", "names no instance");
 	}
 	reader_hooks(r, hooks, ARRAY_SIZE(hooks), g->hooks);
+	g->notify_timeout = reader_seconds(r, "notify_timeout", 10, 0.1, 3600);
 }

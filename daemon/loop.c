@@ -123,9 +123,11 @@ int daemon_reload(struct daemon *d, char **error)
 	return 0;
 }
 
-/* The STOP hooks run before the process exits, bounded: keepalived gives them 1 s and kills
- * nothing; we wait up to DAEMON_STOP_HOOKS_USEC for them (the notify issue adds timeouts). */
-#define DAEMON_STOP_HOOKS_USEC (10ULL * 1000000ULL)
+/* The hooks a stop queues (demote, notify_stop and the rest) run before the process exits: each
+ * is bounded by its own timeout, and the whole wait by DAEMON_STOP_HOOKS_USEC, which stays
+ * under the unit's TimeoutStopSec=60. Hooks still running then are killed. keepalived gives its
+ * STOP scripts 1 s and waits for nothing else. */
+#define DAEMON_STOP_HOOKS_USEC (50ULL * 1000000ULL)
 #define DAEMON_STOP_POLL_USEC (20ULL * 1000ULL)
 
 static int daemon_on_stop_poll(sd_event_source *s, uint64_t usec, void *userdata)

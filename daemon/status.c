@@ -54,6 +54,7 @@ json_object *status_build(const struct daemon *d)
 	json_object_object_add(o, "vrrp_dropped", daemon_vrrp(d) ? vrrp_engine_drops(daemon_vrrp(d))
 								   : json_object_new_object());
 	json_object_object_add(o, "checks", health_status(daemon_health(d)));
+	json_object_object_add(o, "hooks", daemon_vrrp(d) ? vrrp_engine_hooks_status(daemon_vrrp(d)) : NULL);
 	return o;
 }
 

@@ -1,20 +1,33 @@
-/* Running keepalived's notify hooks. A minimal runner: each hook is started in its own process
- * group as keepalived starts it (its words, plus notify's four), the hooks of one instance (or
- * of one sync group and its members) one at a time in transition order, reaped by the event
- * loop, their exit status logged. The notify issue adds timeouts, promote/demote and the rest. */
+/* The hook runner: every hook of the daemon (keepalived's notify hooks, the database's promote
+ * and demote) runs here. Hooks queue per instance (a sync group and its members share one
+ * queue), and the hooks of one queue run one at a time, in the order queued: transition order.
+ * Each runs in its own process group as script_user, with a timeout (then SIGTERM to the group,
+ * SIGKILL a grace later), its output logged line by line with the instance's name, its result
+ * counted per hook and result, and nothing of it ever blocks the event loop. */
 #pragma once
 
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "conf/conf.h"
 
+/* SIGTERM at a hook's timeout, SIGKILL this long after if its process group is still there. */
+#define NOTIFY_KILL_GRACE_US (2ULL * 1000000ULL)
+/* Lines of one run's output that are logged; the rest is read and dropped. */
+#define NOTIFY_LOG_LINES 20
+
 struct notify_runner;
 
-/* notify_fifo: NULL for none. Opening it (and creating it) happens on first use. */
-struct notify_runner *notify_runner_new(sd_event *ev, const char *fifo_path, const char *node);
+struct notify_runner *notify_runner_new(sd_event *ev);
+/* What hooks run as ([global] script_user), the node they are told (KEEPQUORUM_NODE) and the
+ * notify_fifo, from c; again at each reload (hooks queued before keep what they had). */
+void notify_runner_configure(struct notify_runner *r, const struct conf *c);
+/* Hooks still running are killed (SIGKILL to their groups); queued ones are dropped. */
 void notify_runner_free(struct notify_runner *r);
 
-/* What a transition tells the hooks. */
+/* What a transition tells its hooks. */
 struct notify_transition {
 	const char *kind;       /* "INSTANCE" or "GROUP" */
 	const char *name;
@@ -25,13 +38,37 @@ struct notify_transition {
 	const char *sync_group; /* the instance's or group's sync group, NULL when in none: the
 				 * hooks of a group and of its members share one queue, so the
 				 * group's run after its members' */
+	const char *term;       /* the quorum's, NULL: none */
+	const char *leader;
 };
 
-/* Run the hooks of one transition: notify_<state> with its own words, then notify with
- * KIND NAME STATE PRIORITY appended, and write the notify_fifo line. hooks is the instance's or
- * group's CONF_HOOK_COUNT array. */
+/* Queue the hooks of one transition: notify_<state> with its own words, then notify with
+ * KIND NAME STATE PRIORITY appended, each with timeout_us; and write the notify_fifo line now.
+ * hooks: the instance's or group's CONF_HOOK_COUNT array. */
 void notify_transition(struct notify_runner *r, const struct conf_cmd *hooks,
-		       const struct notify_transition *t);
+		       const struct notify_transition *t, uint64_t timeout_us);
+
+/* How a hook ended. */
+struct notify_outcome {
+	bool ok;                /* exit 0 within its timeout */
+	char detail[176];       /* "exit 0", "exit 1: <its first line>", "timed out after 30 s", ... */
+	uint64_t duration_us;
+};
+typedef void (*notify_done_fn)(void *owner, enum conf_hook h, const struct notify_outcome *o);
+
+/* Queue one database hook (promote, demote) in t's queue, with t's environment; done(owner, ...)
+ * is called when it has ended (from the loop, never from inside this call), unless
+ * notify_forget(owner) came first. */
+void notify_hook(struct notify_runner *r, enum conf_hook h, const struct conf_cmd *cmd,
+		 const struct notify_transition *t, uint64_t timeout_us, notify_done_fn done,
+		 void *owner);
+/* owner goes away: its hooks still run, in order, but report to nobody. */
+void notify_forget(struct notify_runner *r, void *owner);
 
 /* Hooks running or waiting their turn (the daemon waits for them, bounded, on stop). */
 unsigned notify_pending(const struct notify_runner *r);
+
+/* {"running": N, "queued": N, "runs": {"promote": {"ok": N, "failed": N, "timeout": N,
+ * "error": N}, ...}, "fifo": {"path": ..., "written": N, "dropped": N} | null}: runs counts
+ * every hook that ran (error: it could not start) — hook_runs_total{hook,result}. */
+json_object *notify_status(const struct notify_runner *r);

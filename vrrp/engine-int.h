@@ -18,6 +18,17 @@ struct notify_runner;
 struct vrrp_inst;
 struct vrrp_sync;
 
+/* The database's role once every hook queued for the instance has run (hooks.c). */
+enum inst_db { INST_DB_STANDBY, INST_DB_PROMOTING, INST_DB_PRIMARY, INST_DB_DEMOTING };
+
+/* The last run of promote or demote, for status. */
+struct inst_hook_last {
+	unsigned long runs;
+	bool ok;
+	char detail[192];
+	uint64_t at_us, duration_us;
+};
+
 struct vrrp_engine {
 	sd_event *ev;
 	const struct conf *conf;
@@ -69,6 +80,16 @@ struct vrrp_inst {
 	struct vrrp_sync *sync;
 	bool gate_group;
 	char gate_why[192];
+	/* hooks.c: the database's hooks. announce_*: a MASTER transition told once its promote
+	 * has succeeded; promote_failed: the FAULT a failed promote holds until hold_timer */
+	enum inst_db db;
+	unsigned promotes_queued, demotes_queued;
+	bool announce_pending;
+	enum vrrp_state announce_from;
+	bool promote_failed;
+	char promote_why[192];
+	sd_event_source *hold_timer;
+	struct inst_hook_last db_last[2]; /* promote, demote */
 };
 
 /* A sync group at run time. */
@@ -100,6 +121,26 @@ void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why);
 void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_addr *addr);
 json_object *inst_status(const struct vrrp_inst *in);
 uint64_t inst_now(const struct vrrp_inst *in);
+/* The VIPs as "ADDR/PREFIX" joined by sep (malloc'd). */
+char *inst_vip_list(const struct vrrp_inst *in, const char *sep);
+/* A MASTER's VIPs go up, with their gratuitous ARP / NA (when its promote has succeeded). */
+void inst_vips_up(struct vrrp_inst *in);
+
+/* hooks.c: the hooks of transitions, the database's promote and demote. */
+/* ADD_VIPS of a new MASTER (from: its previous state): true when the VIPs may go up now; false
+ * when a promote must succeed first (it is queued then). */
+bool hooks_may_add_vips(struct vrrp_inst *in, enum vrrp_state from);
+/* Once a step's actions are done: the transition is told (notify hooks, fifo), or, for a MASTER
+ * still promoting, told later; a MASTER that leaves queues demote first. */
+void hooks_transition(struct vrrp_inst *in, const struct vrrp_action *act);
+/* The instance goes away: its queued hooks still run, but report to nobody. */
+void hooks_forget(struct vrrp_inst *in);
+/* Why a failed promote holds the instance in FAULT, NULL when it does not. */
+const char *hooks_fault(const struct vrrp_inst *in);
+/* MASTER, its VIPs waiting for its promote. */
+bool hooks_promoting(const struct vrrp_inst *in);
+/* status "db": the database's role and the last promote and demote; NULL without them. */
+json_object *hooks_status(const struct vrrp_inst *in);
 
 /* track.c: what the tracked interfaces, checks and files say. */
 struct inst_verdict {

@@ -206,8 +206,8 @@ int vrrp_engine_start(sd_event *ev, const struct conf *c, struct health *health,
 		log_warning("gratuitous ARP unavailable");
 	if (vrrp_ndisc_open(&e->ndisc) < 0)
 		log_warning("unsolicited neighbour advertisements unavailable");
-	e->notify = notify_runner_new(ev, c->global.notify_fifo,
-				      c->quorum ? c->quorum->node_id : c->global.router_id);
+	e->notify = notify_runner_new(ev);
+	notify_runner_configure(e->notify, c);
 	/* the tracked interfaces' states before any instance looks at them */
 	engine_report_ifaces(e);
 	/* no STATUS= for every transition on the way: the daemon sends one once all have started */
@@ -259,6 +259,7 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c)
 	e->insts = keep;
 	e->n_insts = c->n_instances;
 	e->conf = c;
+	notify_runner_configure(e->notify, c);
 	engine_report_ifaces(e);
 	for (size_t i = 0; i < c->n_instances; i++)
 		if (!e->insts[i])
@@ -313,6 +314,11 @@ void vrrp_engine_free(struct vrrp_engine *e)
 unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e)
 {
 	return e->notify ? notify_pending(e->notify) : 0;
+}
+
+json_object *vrrp_engine_hooks_status(const struct vrrp_engine *e)
+{
+	return notify_status(e->notify);
 }
 
 json_object *vrrp_engine_status(const struct vrrp_engine *e)

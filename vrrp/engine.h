@@ -29,8 +29,10 @@ void vrrp_engine_reload(struct vrrp_engine *e, const struct conf *c);
 /* Graceful stop: priority-0 adverts from every MASTER, VIPs removed, notify_stop. */
 void vrrp_engine_stop(struct vrrp_engine *e);
 void vrrp_engine_free(struct vrrp_engine *e);
-/* Notify hooks running or queued (after stop: the STOP hooks still to finish). */
+/* Hooks running or queued (after stop: the STOP hooks still to finish). */
 unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e);
+/* The hook runner's status: runs per hook and result, running and queued, the fifo. */
+json_object *vrrp_engine_hooks_status(const struct vrrp_engine *e);
 
 /* SPEC.md's "instances" array, the sync groups' array ("sync_groups": name, state, members,
  * transitions), and the state of one instance by name (NULL if unknown). */

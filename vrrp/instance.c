@@ -74,7 +74,10 @@ static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, s
 	else if (!in->sock)
 		/* without a socket it could hold VIPs without advertising them */
 		snprintf(buf, len, "no VRRP socket on %s", in->c->interface);
-	else if (v->fault) {
+	else if (hooks_fault(in)) {
+		snprintf(buf, len, "%s", hooks_fault(in));
+		*block = "promote";
+	} else if (v->fault) {
 		snprintf(buf, len, "%s", v->why);
 		*block = v->block;
 	} else {
@@ -84,7 +87,7 @@ static const char *inst_fault(struct vrrp_inst *in, unsigned *prio, char *buf, s
 	return buf;
 }
 
-static char *inst_vip_list(const struct vrrp_inst *in, const char *sep)
+char *inst_vip_list(const struct vrrp_inst *in, const char *sep)
 {
 	char *s = xstrdup(""), *t, a[64];
 
@@ -232,22 +235,14 @@ static void inst_garp_start(struct vrrp_inst *in)
 		inst_garp_arm(in, in->c->garp_master_refresh, 2);
 }
 
-/* The one place a transition becomes visible: log line, counter, hooks, STATUS=. */
-/* The hooks of a transition, run once the step's other actions are done: keepalived and
- * DESIGN.md announce a MASTER after its VIPs are up and a BACKUP after they are gone. */
-static void inst_hooks(struct vrrp_inst *in, const struct vrrp_action *act)
+void inst_vips_up(struct vrrp_inst *in)
 {
-	char *vips = inst_vip_list(in, " ");
-	struct notify_transition t = {
-		.kind = "INSTANCE", .name = in->c->name, .state = vrrp_state_name(act->to),
-		.prev_state = vrrp_state_name(act->from), .priority = act->priority, .vips = vips,
-		.sync_group = in->c->sync_group,
-	};
-
-	notify_transition(in->e->notify, in->c->hooks, &t);
-	free(vips);
+	inst_vips(in, true);
+	inst_garp_start(in);
 }
 
+/* The one place a transition becomes visible: log line, counter, STATUS=; its hooks follow
+ * once the step's other actions are done (hooks.c). */
 static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 {
 	log_obj(LOG_NOTICE, in->c->name, "%s -> %s (%s)", vrrp_state_name(act->from),
@@ -276,6 +271,7 @@ static void inst_arm(struct vrrp_inst *in)
 void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
 {
 	struct vrrp_actions acts;
+	enum vrrp_state before = in->fsm.state;
 
 	vrrp_fsm_step(&in->fsm, ev, inst_now(in), &acts);
 	for (size_t i = 0; i < acts.n; i++) {
@@ -284,14 +280,21 @@ void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
 		switch (a->kind) {
 		case VRRP_ACT_TRANSITION: inst_transition(in, a); break;
 		case VRRP_ACT_SEND_ADVERT: inst_send(in, a->priority); break;
-		case VRRP_ACT_ADD_VIPS: inst_vips(in, true); break;
+		case VRRP_ACT_ADD_VIPS:
+			/* with a promote hook, the VIPs (and their GARP) wait for it to succeed */
+			if (hooks_may_add_vips(in, before))
+				inst_vips(in, true);
+			break;
 		case VRRP_ACT_DEL_VIPS: inst_vips(in, false); break;
-		case VRRP_ACT_GARP: inst_garp_start(in); break;
+		case VRRP_ACT_GARP:
+			if (in->vips_up)
+				inst_garp_start(in);
+			break;
 		}
 	}
 	for (size_t i = 0; i < acts.n; i++)
 		if (acts.v[i].kind == VRRP_ACT_TRANSITION)
-			inst_hooks(in, &acts.v[i]);
+			hooks_transition(in, &acts.v[i]);
 	inst_arm(in);
 	/* the other members follow (or hold it back) before anything else happens */
 	if (in->sync)
@@ -490,6 +493,7 @@ void inst_free(struct vrrp_inst *in)
 {
 	if (!in)
 		return;
+	hooks_forget(in);
 	sd_event_source_disable_unref(in->timer);
 	sd_event_source_disable_unref(in->garp_timer);
 	free(in);
@@ -539,6 +543,9 @@ json_object *inst_status(const struct vrrp_inst *in)
 	} else if (in->fsm.state == VRRP_BACKUP && in->fsm.want_master && !in->gate_group) {
 		/* it would be MASTER but another member of its group does not want to be */
 		blocked = blocked_buf;
+	} else if (hooks_promoting(in)) {
+		/* MASTER, its VIPs waiting for the database's promote */
+		blocked = "promote";
 	}
 	json_object_object_add(o, "name", json_object_new_string(in->c->name));
 	json_object_object_add(o, "state", json_object_new_string(vrrp_state_name(in->fsm.state)));
@@ -548,6 +555,7 @@ json_object *inst_status(const struct vrrp_inst *in)
 	json_object_object_add(o, "priority", json_object_new_int((int)in->c->priority));
 	json_object_object_add(o, "effective_priority", json_object_new_int((int)in->fsm.priority));
 	json_object_object_add(o, "vips", vips);
+	json_object_object_add(o, "vips_up", json_object_new_boolean(in->vips_up));
 	if (in->fsm.state == VRRP_MASTER && inst_src(in, &src))
 		json_object_object_add(o, "master_ip", json_object_new_string(conf_addr_str(&src, a, sizeof(a))));
 	else if (in->fsm.master_known)
@@ -560,6 +568,7 @@ json_object *inst_status(const struct vrrp_inst *in)
 	json_object_object_add(o, "blocked_by", blocked ? json_object_new_string(blocked) : NULL);
 	json_object_object_add(o, "fault_reason", fault ? json_object_new_string(fault) : NULL);
 	json_object_object_add(o, "sync_group", in->c->sync_group ? json_object_new_string(in->c->sync_group) : NULL);
+	json_object_object_add(o, "db", hooks_status(in));
 	json_object_object_add(o, "counters", inst_counters(in));
 	return o;
 }

@@ -79,6 +79,10 @@ static void sync_state(struct vrrp_sync *g)
 	st = vrrp_group_state(g->snap, g->n_members, g->state);
 	if (st == prev)
 		return;
+	/* a member still promoting has not told its MASTER yet; the group tells its own after */
+	for (size_t i = 0; st == VRRP_MASTER && i < g->n_members; i++)
+		if (hooks_promoting(g->members[i]))
+			return;
 	g->state = st;
 	g->transitions[st]++;
 	log_obj(LOG_NOTICE, g->label, "%s -> %s", vrrp_state_name(prev), vrrp_state_name(st));
@@ -86,7 +90,7 @@ static void sync_state(struct vrrp_sync *g)
 	notify_transition(g->e->notify, g->c->hooks, &(struct notify_transition){
 		.kind = "GROUP", .name = g->c->name, .state = vrrp_state_name(st),
 		.prev_state = vrrp_state_name(prev), .priority = 0, .vips = vips, .sync_group = g->c->name,
-	});
+	}, (uint64_t)(g->c->notify_timeout * 1e6));
 	free(vips);
 	if (g->e->changed && !g->e->quiet)
 		g->e->changed(g->e->changed_ud);

@@ -539,9 +539,15 @@ START_TEST(test_instance_same)
 {
 	/* what decides whether a reload keeps an instance's state and VIPs */
 	static const char *const variants[] = {
-		"priority = 101\n", "advert_int = 2\n", "nopreempt = yes\n", "notify = /bin/true\n",
+		"priority = 101\n", "advert_int = 2\n", "nopreempt = yes\n",
 		"track_interface = eth1\n", "unicast_peer = 10.0.0.9\n", "garp_master_delay = 1\n",
 		"auth_type = PASS\nauth_pass = x\n",
+	};
+	/* hooks are read at each transition: changing them keeps the instance (and the database
+	 * is neither demoted nor promoted for an edit to a script's path) */
+	static const char *const kept[] = {
+		"notify = /bin/true\n", "promote = /bin/true\ndemote = /bin/false\n",
+		"promote_timeout = 5\nnotify_timeout = 1\n",
 	};
 	struct conf_diags d = {0};
 	struct conf *a = NULL, *b = NULL;
@@ -556,6 +562,15 @@ START_TEST(test_instance_same)
 		ck_assert_int_eq(tu_load(t, &b, &d), 0);
 		ck_assert_msg(!conf_instance_same(&a->instances[0], &b->instances[0]),
 			      "'%s' did not count as a change", variants[i]);
+		conf_free(b);
+		free(t);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++) {
+		char *t = xasprintf(INST "%s", kept[i]);
+
+		ck_assert_int_eq(tu_load(t, &b, &d), 0);
+		ck_assert_msg(conf_instance_same(&a->instances[0], &b->instances[0]),
+			      "'%s' counted as a change", kept[i]);
 		conf_free(b);
 		free(t);
 	}
