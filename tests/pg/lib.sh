@@ -173,6 +173,13 @@ pg__new() {
 	KQ_PG_SERVERS+=("$1")
 }
 
+# pg_running NAME: true while the server's postmaster (from its pid file) runs.
+pg_running() {
+	local pm
+	pm=$(head -n 1 "$KQ_PG_RUN/$1/postmaster.pid" 2>/dev/null) || return 1
+	[[ $pm =~ ^[0-9]+$ ]] && kq__pid_alive "$pm"
+}
+
 # pg_start NAME / pg_stop NAME [MODE]: pg_ctl, waiting until it is done.
 pg_start() {
 	pg__setup "start server $1" "$KQ_PG_BINDIR/pg_ctl" -D "$KQ_PG_RUN/$1" \
@@ -195,6 +202,7 @@ pg_create_primary() {
 		unix_socket_directories = '$KQ_PG_RUN'
 		port = $(pg_port "$name")
 		wal_level = replica
+		wal_log_hints = on
 		max_wal_senders = 5
 		hot_standby = on
 		fsync = off
