@@ -4,7 +4,7 @@
 # sourcing it only defines functions and variables.
 #
 # Settings: the environment first; what it leaves unset or empty comes from the defaults file
-# ${KEEPQUORUM_PG_ENV:-/etc/keepquorum/pg.env}; what both leave unset gets a built-in default.
+# ${PG_SCRIPTS_ENV:-/etc/keepquorum/pg.env}; what both leave unset gets a built-in default.
 # The file is parsed, never sourced (the scripts run as hooks of a root daemon): KEY=VALUE lines,
 # blanks around '=' allowed, '#' comments and blank lines, the value optionally in single or
 # double quotes (taken literally: no escapes, no expansion); only the keys below; an empty value
@@ -67,7 +67,7 @@ pgc_help_settings() {
 	done
 	cat <<-EOF
 		A setting set and not empty in the environment wins; the others come from the defaults
-		file \${KEEPQUORUM_PG_ENV:-/etc/keepquorum/pg.env}, here ${KEEPQUORUM_PG_ENV:-/etc/keepquorum/pg.env},
+		file \${PG_SCRIPTS_ENV:-/etc/keepquorum/pg.env}, here ${PG_SCRIPTS_ENV:-/etc/keepquorum/pg.env},
 		which is read, never sourced: KEY=VALUE lines, '#' comments, values optionally in '...'
 		or "..." (taken literally). Its keys:
 		  ${PGC_KEYS[*]:0:6}
@@ -167,7 +167,7 @@ pgc_load() {
 	for key in "${PGC_KEYS[@]}"; do
 		[[ -z ${!key:-} ]] || PGC_ORIGIN[$key]="the environment"
 	done
-	pgc__read_file "${KEEPQUORUM_PG_ENV:-/etc/keepquorum/pg.env}"
+	pgc__read_file "${PG_SCRIPTS_ENV:-/etc/keepquorum/pg.env}"
 	PGDATA=${PGDATA:-}
 	PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGUSER=${PGUSER:-} PGDATABASE=${PGDATABASE:-}
 	PROMOTE_METHOD=${PROMOTE_METHOD:-sql}
@@ -213,7 +213,7 @@ pgc_load() {
 
 # pgc_need_pgdata: PGDATA must name a data directory.
 pgc_need_pgdata() {
-	[[ -n $PGDATA ]] || pgc_config_error "$PGC_NAME: PGDATA is not set (environment or ${KEEPQUORUM_PG_ENV:-/etc/keepquorum/pg.env})"
+	[[ -n $PGDATA ]] || pgc_config_error "$PGC_NAME: PGDATA is not set (environment or ${PG_SCRIPTS_ENV:-/etc/keepquorum/pg.env})"
 	[[ -d $PGDATA ]] || pgc__bad PGDATA "no such directory (or not accessible as $(id -un))"
 	[[ -r $PGDATA/PG_VERSION ]] ||
 		pgc__bad PGDATA "not a PostgreSQL data directory (no readable PG_VERSION, running as $(id -un))"

@@ -46,6 +46,9 @@ declare -A KQ_PG_PORT=()    # server name -> port
 declare -A KQ_PROBE_PID=()  # probe name -> pid
 KQ_PG_USER=""               # run the servers as this user (root only), else as ourselves
 KQ_PG_NEXT_PORT=$((20000 + ($$ % 4000) * 10))
+declare -A KQ_PG_NS=()      # server name -> the network namespace it runs in (pg_netns)
+declare -A KQ_PG_ADDR=()    # server name -> its host's address there
+KQ_PG_NET_PORT=""           # the one port of every server in a namespace
 
 # libpq and psql must not pick up the caller's defaults.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGSERVICEFILE PGPASSFILE PGOPTIONS \
@@ -134,15 +137,18 @@ pg_require() {
 	fi
 }
 
-# pg__as COMMAND...: run it as the servers' user, from their directory.
+# pg__as COMMAND...: run it as the servers' user, from their directory; inside the network
+# namespace $KQ_PG_EXEC_NS when that is set.
 pg__as() {
+	local ns=()
+	[[ -z ${KQ_PG_EXEC_NS:-} ]] || ns=(ip netns exec "$KQ_PG_EXEC_NS")
 	if [[ -z $KQ_PG_USER ]]; then
-		(cd "$KQ_PG_RUN" && "$@")
+		(cd "$KQ_PG_RUN" && "${ns[@]}" "$@")
 	elif command -v runuser >/dev/null 2>&1; then
-		(cd "$KQ_PG_RUN" && runuser -u "$KQ_PG_USER" -- "$@")
+		(cd "$KQ_PG_RUN" && "${ns[@]}" runuser -u "$KQ_PG_USER" -- "$@")
 	else
-		(cd "$KQ_PG_RUN" && setpriv --reuid="$KQ_PG_USER" --regid="$KQ_PG_USER" --init-groups \
-			-- "$@")
+		(cd "$KQ_PG_RUN" && "${ns[@]}" setpriv --reuid="$KQ_PG_USER" --regid="$KQ_PG_USER" \
+			--init-groups -- "$@")
 	fi
 }
 
@@ -161,16 +167,56 @@ pg_port() {
 	echo "${KQ_PG_PORT[$1]}"
 }
 
+# pg_sockdir NAME: the directory of its unix socket.
+pg_sockdir() {
+	if [[ -n ${KQ_PG_NS[$1]:-} ]]; then
+		echo "$KQ_PG_RUN/$1.sock"
+	else
+		echo "$KQ_PG_RUN"
+	fi
+}
+
 # pg_conninfo NAME: how a client reaches it (unix socket, superuser, trust).
 pg_conninfo() {
-	echo "host=$KQ_PG_RUN port=$(pg_port "$1") user=postgres dbname=postgres"
+	echo "host=$(pg_sockdir "$1") port=$(pg_port "$1") user=postgres dbname=postgres"
+}
+
+# pg_netns NAME HOST ADDRESS (before pg_create_*; needs tests/netns/lib.sh and its lab): server
+# NAME runs in HOST's network namespace and listens there on every address (so on a VIP too)
+# as well as on its own unix socket directory; clients of the lab's 10.77.0.0/24 are trusted,
+# and a standby of it replicates over TCP to ADDRESS. Every such server has the same port, as
+# the servers of a real cluster do, so that a client of the VIP reaches whichever holds it.
+pg_netns() {
+	[[ -z ${KQ_PG_PORT[$1]:-} ]] || kq_fail "pg_netns: server '$1' exists already"
+	KQ_PG_NS[$1]=$(kq_ns "$2")
+	KQ_PG_ADDR[$1]=$3
 }
 
 pg__new() {
 	[[ -z ${KQ_PG_PORT[$1]:-} ]] || kq_fail "server '$1' exists already"
-	KQ_PG_PORT[$1]=$KQ_PG_NEXT_PORT
-	KQ_PG_NEXT_PORT=$((KQ_PG_NEXT_PORT + 1))
+	if [[ -n ${KQ_PG_NS[$1]:-} ]]; then
+		if [[ -z $KQ_PG_NET_PORT ]]; then
+			KQ_PG_NET_PORT=$KQ_PG_NEXT_PORT
+			KQ_PG_NEXT_PORT=$((KQ_PG_NEXT_PORT + 1))
+		fi
+		KQ_PG_PORT[$1]=$KQ_PG_NET_PORT
+		mkdir -p "$(pg_sockdir "$1")" || kq_fail "cannot create $(pg_sockdir "$1")"
+		[[ -z $KQ_PG_USER ]] || chown "$KQ_PG_USER:" "$(pg_sockdir "$1")" ||
+			kq_fail "cannot hand $(pg_sockdir "$1") to $KQ_PG_USER"
+	else
+		KQ_PG_PORT[$1]=$KQ_PG_NEXT_PORT
+		KQ_PG_NEXT_PORT=$((KQ_PG_NEXT_PORT + 1))
+	fi
 	KQ_PG_SERVERS+=("$1")
+}
+
+# pg__netconf NAME: the settings of a server in a namespace (see pg_netns).
+pg__netconf() {
+	[[ -n ${KQ_PG_NS[$1]:-} ]] || return 0
+	printf "listen_addresses = '*'\nunix_socket_directories = '%s'\n" "$(pg_sockdir "$1")" \
+		>>"$KQ_PG_RUN/$1/postgresql.conf"
+	printf 'host all all 10.77.0.0/24 trust\nhost replication all 10.77.0.0/24 trust\n' \
+		>>"$KQ_PG_RUN/$1/pg_hba.conf"
 }
 
 # pg_running NAME: true while the server's postmaster (from its pid file) runs.
@@ -182,8 +228,8 @@ pg_running() {
 
 # pg_start NAME / pg_stop NAME [MODE]: pg_ctl, waiting until it is done.
 pg_start() {
-	pg__setup "start server $1" "$KQ_PG_BINDIR/pg_ctl" -D "$KQ_PG_RUN/$1" \
-		-l "$KQ_PG_RUN/$1.log" -w -t 60 start
+	KQ_PG_EXEC_NS=${KQ_PG_NS[$1]:-} pg__setup "start server $1" "$KQ_PG_BINDIR/pg_ctl" \
+		-D "$KQ_PG_RUN/$1" -l "$KQ_PG_RUN/$1.log" -w -t 60 start
 }
 
 pg_stop() {
@@ -209,6 +255,7 @@ pg_create_primary() {
 		shared_buffers = 16MB
 		max_connections = 20
 	EOF
+	pg__netconf "$name"
 	pg_start "$name"
 }
 
@@ -217,9 +264,16 @@ pg_create_primary() {
 pg_create_standby() {
 	local name=$1 primary=$2 dir="$KQ_PG_RUN/$1"
 	pg__new "$name"
-	pg__setup "pg_basebackup $name" "$KQ_PG_BINDIR/pg_basebackup" -h "$KQ_PG_RUN" \
+	pg__setup "pg_basebackup $name" "$KQ_PG_BINDIR/pg_basebackup" -h "$(pg_sockdir "$primary")" \
 		-p "$(pg_port "$primary")" -U postgres -D "$dir" -R -X stream -c fast --no-sync
 	echo "port = $(pg_port "$name")" >>"$dir/postgresql.conf"
+	if [[ -n ${KQ_PG_NS[$name]:-} ]]; then
+		# the primary's copied settings are replaced; it replicates over the lab's network
+		pg__netconf "$name"
+		[[ -z ${KQ_PG_ADDR[$primary]:-} ]] ||
+			printf "primary_conninfo = 'host=%s port=%s user=postgres'\n" \
+				"${KQ_PG_ADDR[$primary]}" "$(pg_port "$primary")" >>"$dir/postgresql.auto.conf"
+	fi
 	pg_start "$name"
 }
 
@@ -227,7 +281,7 @@ pg_create_standby() {
 # headers. The test fails if psql does. Stdin is passed on (psql variables: -v in PG_PSQL_ARGS).
 pg_psql() {
 	local out
-	out=$("$KQ_PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$KQ_PG_RUN" \
+	out=$("$KQ_PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$(pg_sockdir "$1")" \
 		-p "$(pg_port "$1")" -U postgres -d postgres "${@:3}" -c "$2" 2>&1) ||
 		kq_fail "psql on $1: '$2' failed: $out"
 	[[ -z $out ]] || echo "$out"

@@ -30,7 +30,7 @@ pgs() {
 	done
 	local script=$1
 	shift
-	kq_run pg__as env KEEPQUORUM_PG_ENV="$KQ_DIR/none.env" TMPDIR="$KQ_PG_RUN" \
+	kq_run pg__as env PG_SCRIPTS_ENV="$KQ_DIR/none.env" TMPDIR="$KQ_PG_RUN" \
 		PGDATA="$KQ_PG_RUN/$name" PGHOST="$KQ_PG_RUN" PGPORT="$(pg_port "$name")" PGUSER=postgres \
 		PG_BINDIR="$KQ_PG_BINDIR" "${env[@]}" "$SCRIPTS/$script" "$@"
 }
@@ -45,7 +45,7 @@ pgs_file() {
 	done
 	local script=$1
 	shift
-	kq_run pg__as env KEEPQUORUM_PG_ENV="$file" TMPDIR="$KQ_PG_RUN" "${env[@]}" \
+	kq_run pg__as env PG_SCRIPTS_ENV="$file" TMPDIR="$KQ_PG_RUN" "${env[@]}" \
 		"$SCRIPTS/$script" "$@"
 }
 
@@ -96,7 +96,7 @@ for s in pg-promote pg-demote pg-rejoin check-pg; do
 	kq_run "$SCRIPTS/$s" --help
 	expect 0 "$s --help"
 	kq_assert_contains "$KQ_OUT" "Exit codes" "$s --help"
-	kq_assert_contains "$KQ_OUT" "KEEPQUORUM_PG_ENV" "$s --help"
+	kq_assert_contains "$KQ_OUT" "PG_SCRIPTS_ENV" "$s --help"
 done
 kq_assert_contains "$("$SCRIPTS/pg-demote" --help)" "soft fence" "pg-demote --help"
 kq_assert_contains "$("$SCRIPTS/pg-rejoin" --help)" "wal_log_hints" "pg-rejoin --help"
