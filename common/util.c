@@ -152,3 +152,19 @@ unsigned long long util_now_usec(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }
+
+char **util_strv_dup(char *const *v, size_t n, size_t room)
+{
+	char **c = xcalloc(n + room + 1, sizeof(*c));
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+void util_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}

@@ -14,6 +14,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A NULL-terminated copy of n strings (the argv of a child), with `room` NULL slots more. */
+char **util_strv_dup(char *const *v, size_t n, size_t room);
+/* Frees each string and the array; NULL is fine. */
+void util_strv_free(char **v);
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Grow an array of elements of size `size` so that index `need` fits; *cap is updated. */

@@ -27,22 +27,6 @@ struct health_script {
 	char line[HEALTH_SCRIPT_LINE_MAX + 1]; /* its first line of output */
 };
 
-static char **health_script_strv(char *const *v, size_t n)
-{
-	char **c = xcalloc(n + 1, sizeof(*c));
-
-	for (size_t i = 0; i < n; i++)
-		c[i] = xstrdup(v[i]);
-	return c;
-}
-
-static void health_script_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 /* The first line is the detail (it goes into logs and status output); the rest is dropped. */
 static bool health_script_on_line(void *userdata, const char *line)
 {
@@ -79,7 +63,7 @@ struct health_script *health_script_new(sd_event *ev, const struct health_script
 
 	s->ev = sd_event_ref(ev);
 	s->name = xstrdup(p->name);
-	s->argv = health_script_strv(p->cmd->argv, p->cmd->argc);
+	s->argv = util_strv_dup(p->cmd->argv, p->cmd->argc, 0);
 	s->env = child_environ(0, &n_env);
 	child_ids_from(p->uid, p->gid, &s->ids);
 	s->timeout_us = p->timeout_us;
@@ -118,8 +102,8 @@ void health_script_free(struct health_script *s)
 	if (!s)
 		return;
 	child_run_free(s->run);
-	health_script_strv_free(s->argv);
-	health_script_strv_free(s->env);
+	util_strv_free(s->argv);
+	util_strv_free(s->env);
 	child_ids_free(&s->ids);
 	free(s->name);
 	sd_event_unref(s->ev);

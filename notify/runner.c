@@ -47,20 +47,13 @@ struct notify_job {
 	char first[112];            /* its first line of output, for the outcome */
 };
 
-static void notify_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 static void notify_job_free(struct notify_job *j)
 {
 	child_run_free(j->run);
 	free(j->key);
 	free(j->obj);
-	notify_strv_free(j->argv);
-	notify_strv_free(j->env);
+	util_strv_free(j->argv);
+	util_strv_free(j->env);
 	free(j);
 }
 
@@ -296,9 +289,7 @@ static void notify_queue(struct notify_runner *r, enum conf_hook h, const struct
 	j->key = t->sync_group ? xasprintf("GROUP %s", t->sync_group) : xasprintf("%s %s", t->kind, t->name);
 	j->obj = xstrdup(t->name);
 	j->hook = h;
-	j->argv = xcalloc(cmd->argc + n_extra + 1, sizeof(*j->argv));
-	for (size_t i = 0; i < cmd->argc; i++)
-		j->argv[i] = xstrdup(cmd->argv[i]);
+	j->argv = util_strv_dup(cmd->argv, cmd->argc, n_extra);
 	for (size_t i = 0; i < n_extra; i++)
 		j->argv[cmd->argc + i] = xstrdup(extra[i]);
 	j->env = notify_env(r, t);

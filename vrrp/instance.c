@@ -10,7 +10,6 @@
 
 #include "common/util.h"
 #include "daemon/log.h"
-#include "notify/runner.h"
 #include "vrrp/engine-int.h"
 
 /* A drop reason or an address-list mismatch is logged at most this often per instance. */

@@ -22,17 +22,10 @@ pg_require
 # pgs NAME [VAR=VALUE...] SCRIPT [ARGS...]: run a script as the servers' user, its settings for
 # server NAME in the environment (no defaults file), as kq_run (KQ_RC, KQ_OUT, KQ_ERR).
 pgs() {
-	local name=$1 env=()
+	local name=$1
 	shift
-	while [[ $1 == *=* ]]; do
-		env+=("$1")
-		shift
-	done
-	local script=$1
-	shift
-	kq_run pg__as env PG_SCRIPTS_ENV="$KQ_DIR/none.env" TMPDIR="$KQ_PG_RUN" \
-		PGDATA="$KQ_PG_RUN/$name" PGHOST="$KQ_PG_RUN" PGPORT="$(pg_port "$name")" PGUSER=postgres \
-		PG_BINDIR="$KQ_PG_BINDIR" "${env[@]}" "$SCRIPTS/$script" "$@"
+	pgs_file "$KQ_DIR/none.env" PGDATA="$KQ_PG_RUN/$name" PGHOST="$(pg_sockdir "$name")" \
+		PGPORT="$(pg_port "$name")" PGUSER=postgres PG_BINDIR="$KQ_PG_BINDIR" "$@"
 }
 
 # pgs_file FILE [VAR=VALUE...] SCRIPT [ARGS...]: the same with only a defaults file.
