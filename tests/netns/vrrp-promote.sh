@@ -11,7 +11,8 @@
 #  3. h1 again (preempting h2), with a promote that hangs: after promote_timeout (2 s) it is
 #     killed, h1 goes FAULT (status: fault_reason, blocked_by promote), its VIP never comes up
 #     (sampled all along), and h2, which had demoted, promotes again and holds the VIP.
-#  4. The promote mended, the FAULT ends after its hold (10 s): h1 takes over, promote first.
+#  4. The promote mended (and its timeout back to 30 s by a reload, which keeps the instance in
+#     its FAULT), the FAULT ends after its hold (10 s): h1 takes over, promote first.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
@@ -27,7 +28,8 @@ NOBODY=$(id -u nobody)
 chmod 755 "$KQ_DIR"
 mkdir -m 1777 "$KQ_DIR/log"
 
-# hook.sh KIND: "KIND start|end VIP? UID STATE" lines in log/<node>.hooks. A promote sleeps 1 s,
+# hook.sh KIND: "KIND start|end VIP? UID STATE" lines in log/<node>.hooks. A promote waits while
+# the file promote-holds.<node> exists (the test looks at the node meanwhile), then sleeps 1 s,
 # or for ever while the file promote-hangs.<node> exists; a demote sleeps 0.3 s.
 cat >"$KQ_DIR/hook.sh" <<EOF
 #!/bin/sh
@@ -40,6 +42,7 @@ echo "\$1 start \$(vip) \$(id -u) \$KEEPQUORUM_STATE" >>"\$log"
 case "\$1" in
 promote)
 	[ -e "$KQ_DIR/promote-hangs.\$KEEPQUORUM_NODE" ] && exec sleep 60
+	while [ -e "$KQ_DIR/promote-holds.\$KEEPQUORUM_NODE" ]; do sleep 0.1; done
 	sleep 1 ;;
 demote) sleep 0.3 ;;
 esac
@@ -47,12 +50,12 @@ echo "\$1 end \$(vip) \$(id -u) \$KEEPQUORUM_STATE" >>"\$log"
 EOF
 chmod 755 "$KQ_DIR/hook.sh"
 
-# write_cfg HOST PRIORITY
+# write_cfg HOST PRIORITY PROMOTE_TIMEOUT
 write_cfg() {
 	kq_vrrp_ini "$1" db "virtual_router_id = 51" "version = 3" "priority = $2" \
 		"advert_int = 0.2" "virtual_ipaddress = $VIP" \
 		"promote = $KQ_DIR/hook.sh promote" "demote = $KQ_DIR/hook.sh demote" \
-		"promote_timeout = 2" \
+		"promote_timeout = $3" \
 		"notify_master = $KQ_DIR/hook.sh master" "notify_backup = $KQ_DIR/hook.sh backup" \
 		"notify_fault = $KQ_DIR/hook.sh fault" "notify_stop = $KQ_DIR/hook.sh stop" |
 		sed "s/^\[global\]$/[global]\nscript_user = nobody/" >"$KQ_DIR/$1.ini"
@@ -75,11 +78,13 @@ hooks_end_with() {
 	[[ $h == *"$2" ]]
 }
 
-write_cfg h1 150
-write_cfg h2 100
+write_cfg h1 150 30
+write_cfg h2 100 30
 
 # --- 1. h1: promote, then the VIP, then notify_master ----------------------------------------
 kq_log "1. h1 becomes MASTER: promote first"
+# h1's promote is held until the test has seen h1 while it runs (however slow the machine)
+: >"$KQ_DIR/promote-holds.node-h1"
 kq_start_in_order h1 h2
 kq_wait_state h1 MASTER 5
 kq_poll "[[ \$(kq_inst h1 .blocked_by) == promote ]]" 1 ||
@@ -87,6 +92,7 @@ kq_poll "[[ \$(kq_inst h1 .blocked_by) == promote ]]" 1 ||
 kq_assert_jq h1 '.instances[0].vips_up' false
 kq_assert_jq h1 '.instances[0].db.role' promoting
 kq_assert_eq "$(kq_vip_holders "$VIP" h1 h2)" "" "VIP holders while h1's promote runs"
+rm "$KQ_DIR/promote-holds.node-h1"
 kq_wait_for "hooks_end_with h1 'master:end:vip'" 5 "h1: notify_master after the promote"
 kq_assert_eq "$(hooks h1)" \
 	"backup:start:- backup:end:- promote:start:- promote:end:- master:start:vip master:end:vip" \
@@ -113,7 +119,8 @@ kq_assert_eq "$(hooks h2)" \
 kq_assert_eq "$(kq_vip_holders "$VIP" h1 h2)" "h2" "VIP holders after h1 stopped"
 
 # --- 3. a promote that hangs: FAULT, the VIP never up on h1, h2 takes it back ---------------
-kq_log "3. h1 again, with a promote that hangs"
+kq_log "3. h1 again, with a promote that hangs (promote_timeout 2 s)"
+write_cfg h1 150 2
 : >"$KQ_DIR/promote-hangs.node-h1"
 : >"$KQ_DIR/holders"
 sampler() {
@@ -151,6 +158,17 @@ kq_assert_eq "$(hooks h1 | sed 's/.*stop:end:- //')" \
 # --- 4. the FAULT ends after its hold: h1 promotes and takes over ---------------------------
 kq_log "4. the promote mended: h1 takes over after the hold"
 rm "$KQ_DIR/promote-hangs.node-h1"
+# a reload that changes only a hook's timeout keeps the instance as it is (still in the FAULT of
+# its failed promote: a restart would have ended that at once, with a STOP)
+write_cfg h1 150 30
+transitions=$(kq_inst h1 '.counters.transitions | [.[]] | add')
+ready=$(kq_notify_count h1 READY=1)
+kq_signal h1 HUP
+kq_wait_notify h1 READY=1 $((ready + 1)) 5
+kq_assert_contains "$(cat "$KQ_DIR/h1.log")" "reloaded" "h1's log after SIGHUP"
+kq_assert_jq h1 '.instances[0] | [.state, .blocked_by] | @tsv' $'FAULT\tpromote'
+kq_assert_eq "$(kq_inst h1 '.counters.transitions | [.[]] | add')" "$transitions" \
+	"h1's transitions across a reload that changed only promote_timeout"
 kq_wait_state h1 MASTER 15
 kq_wait_for "[[ \$(kq_vip_holders '$VIP' h1 h2) == h1 ]] && hooks_end_with h1 'master:end:vip'" 5 \
 	"h1 holds the VIP, promoted"
