@@ -149,6 +149,8 @@ struct quorum {
 	uint64_t xfer_deadline;
 	bool xfer_pending;       /* successor: TIMEOUT_NOW received, not yet caught up */
 	struct quorum_fitness xfer_fit;
+	uint64_t preempt_hold;   /* no preemption before this: the last hand-over failed */
+	bool gate_open;          /* quorum_may_hold() at the end of the last step */
 	uint64_t rng;
 	unsigned long elections;  /* candidacies begun (pre-votes won) */
 };
