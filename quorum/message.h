@@ -111,7 +111,8 @@ enum quorum_drop {
 	QUORUM_DROP_MAGIC,      /* not a keepquorum datagram */
 	QUORUM_DROP_VERSION,    /* another protocol version */
 	QUORUM_DROP_MAC,        /* bad HMAC: wrong key or tampered */
-	QUORUM_DROP_MALFORMED,  /* authentic, yet a field is out of range (type, flags, names) */
+	QUORUM_DROP_MALFORMED,  /* authentic, yet a field is out of range (type, flags, names);
+				 * also longer than its own lengths say (found before the MAC) */
 	QUORUM_DROP_UNKNOWN,    /* the sender is not a member */
 	QUORUM_DROP_NOT_FOR_US, /* addressed to another member */
 	QUORUM_DROP_REPLAY,     /* a sequence number seen before, or older than the window */
@@ -121,12 +122,17 @@ enum quorum_drop {
 const char *quorum_drop_name(enum quorum_drop d);
 
 /* Encode m into buf (at least QUORUM_WIRE_MAX bytes) and sign it. Returns the length, or 0 when
- * a name is empty or longer than QUORUM_ID_MAX (a caller's bug, not the network's). */
+ * m holds what quorum_wire_decode() would refuse (a caller's bug, not the network's): from or to
+ * empty; a name longer than QUORUM_ID_MAX, or with a byte that is not printable ASCII or is a
+ * space, '"', '\'' or '\\' (what conf refuses in node names); a type or reason out of range.
+ * Also 0 when len is too small for this message. */
 size_t quorum_wire_encode(const struct quorum_wire *m, const uint8_t *key, size_t key_len,
 			  uint8_t *buf, size_t len);
 /* Check and decode one datagram. The length is checked before every read; the MAC (compared in
- * constant time) before any field but magic and version is believed. On a drop *out is
- * unspecified; *version is the datagram's version when the drop is QUORUM_DROP_VERSION. */
+ * constant time) before any field but magic and version is believed. (The three name lengths are
+ * read before it, only to find where the MAC is: lengths that do not add up to the datagram's size
+ * are SHORT or MALFORMED, not MAC.) On a drop *out is unspecified; *version (which may be NULL) is
+ * the datagram's version when the drop is QUORUM_DROP_VERSION. */
 enum quorum_drop quorum_wire_decode(const uint8_t *buf, size_t len, const uint8_t *key,
 				    size_t key_len, struct quorum_wire *out, unsigned *version);
 

@@ -77,21 +77,6 @@ static struct conf_addr addr(const char *s)
 	return a;
 }
 
-/* The vector's bytes into buf; returns the length. */
-static size_t unhex(const char *hex, uint8_t *buf, size_t cap)
-{
-	size_t n = strlen(hex) / 2;
-
-	ck_assert_uint_le(n, cap);
-	for (size_t i = 0; i < n; i++) {
-		unsigned b;
-
-		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &b), 1);
-		buf[i] = (uint8_t)b;
-	}
-	return n;
-}
-
 static struct vrrp_rx rx_of(const struct vec *v, const uint8_t *buf, size_t len)
 {
 	struct vrrp_rx rx = {.buf = buf, .len = len, .ttl = 255};
@@ -164,7 +149,7 @@ START_TEST(test_vectors)
 	static struct vrrp_advert a, want;
 	uint8_t buf[VRRP_PKT_MAX], out[VRRP_PKT_MAX];
 	const struct vec *v = &vecs[_i];
-	size_t len = unhex(v->hex, buf, sizeof(buf));
+	size_t len = tu_unhex(v->hex, buf, sizeof(buf));
 	struct conf_addr src = addr(v->src), dst = addr(v->dst);
 	struct vrrp_expect e = vec_expect(v);
 
@@ -214,7 +199,7 @@ START_TEST(test_parse_drops)
 	size_t len;
 	struct vrrp_rx rx;
 
-	len = unhex(vecs[0].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[0].hex, buf, sizeof(buf));
 	rx = rx_of(&vecs[0], buf, len);
 	rx.ttl = 254;
 	ck_assert_int_eq(vrrp_pkt_parse(&rx, &a), VRRP_DROP_TTL);
@@ -231,7 +216,7 @@ START_TEST(test_parse_drops)
 	buf[0] = 0x20;                        /* type 0 */
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_TYPE);
 
-	len = unhex(vecs[0].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[0].hex, buf, sizeof(buf));
 	buf[7] ^= 0x01;                       /* the checksum itself */
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_CHECKSUM);
 	buf[7] ^= 0x01;
@@ -242,14 +227,14 @@ START_TEST(test_parse_drops)
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_CHECKSUM);
 
 	/* count larger than the length, checksum made right: the count is what is wrong */
-	len = unhex(vecs[0].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[0].hex, buf, sizeof(buf));
 	buf[3] = 3;
 	fix_csum(&vecs[0], buf, len);
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_ADDR_COUNT);
 	buf[3] = 255;
 	fix_csum(&vecs[0], buf, len);
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_ADDR_COUNT);
-	len = unhex(vecs[6].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[6].hex, buf, sizeof(buf));
 	buf[3] = 3;
 	fix_csum(&vecs[6], buf, len);
 	ck_assert_int_eq(parse_as(&vecs[6], buf, len, &a), VRRP_DROP_ADDR_COUNT);
@@ -263,19 +248,19 @@ START_TEST(test_count_zero_and_v2_over_v6)
 	uint8_t buf[64];
 	size_t len;
 
-	len = unhex(vecs[4].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[4].hex, buf, sizeof(buf));
 	buf[3] = 0;
 	fix_csum(&vecs[4], buf, len - 4);
 	ck_assert_int_eq(parse_as(&vecs[4], buf, len - 4, &a), VRRP_DROP_ADDR_COUNT);
 
 	/* v2 header + 8 bytes of auth data, no address */
-	len = unhex("2133960000010000" "0000000000000000", buf, sizeof(buf));
+	len = tu_unhex("2133960000010000" "0000000000000000", buf, sizeof(buf));
 	fix_csum(&vecs[0], buf, len);
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &a), VRRP_DROP_NONE);
 	ck_assert_uint_eq(a.n_addrs, 0);
 	ck_assert(!vrrp_pkt_addrs_match(&a, NULL, 1) && vrrp_pkt_addrs_match(&a, NULL, 0));
 
-	len = unhex(vecs[6].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[6].hex, buf, sizeof(buf));
 	buf[0] = 0x21;
 	fix_csum(&vecs[0], buf, len);         /* v2's checksum: without pseudo-header */
 	ck_assert_int_eq(parse_as(&vecs[6], buf, len, &a), VRRP_DROP_VERSION);
@@ -289,7 +274,7 @@ START_TEST(test_truncated)
 	static struct vrrp_advert a, canary;
 	const struct vec *v = &vecs[which[_i]];
 	uint8_t full[64];
-	size_t len = unhex(v->hex, full, sizeof(full));
+	size_t len = tu_unhex(v->hex, full, sizeof(full));
 
 	memset(&canary, 0xa5, sizeof(canary));
 	for (size_t n = 0; n < len; n++) {
@@ -319,7 +304,7 @@ START_TEST(test_pseudo_header)
 	size_t len;
 
 	for (size_t i = 4; i < 8; i += 2) {
-		len = unhex(vecs[i].hex, buf, sizeof(buf));
+		len = tu_unhex(vecs[i].hex, buf, sizeof(buf));
 		rx = rx_of(&vecs[i], buf, len);
 		rx.src = addr(i == 4 ? "10.66.0.2" : "fe80::2");
 		ck_assert_int_eq(vrrp_pkt_parse(&rx, &a), VRRP_DROP_CHECKSUM);
@@ -328,7 +313,7 @@ START_TEST(test_pseudo_header)
 		ck_assert_int_eq(vrrp_pkt_parse(&rx, &a), VRRP_DROP_CHECKSUM);
 	}
 	/* v2 has no pseudo-header: the addresses do not matter */
-	len = unhex(vecs[0].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[0].hex, buf, sizeof(buf));
 	rx = rx_of(&vecs[0], buf, len);
 	rx.src = addr("192.0.2.9");
 	ck_assert_int_eq(vrrp_pkt_parse(&rx, &a), VRRP_DROP_NONE);
@@ -342,7 +327,7 @@ START_TEST(test_trailing)
 	uint8_t buf[64];
 	size_t len;
 
-	len = unhex(vecs[2].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[2].hex, buf, sizeof(buf));
 	memset(buf + len, 0, 5);              /* zeros add nothing to a v2 sum */
 	ck_assert_int_eq(parse_as(&vecs[2], buf, len + 5, &a), VRRP_DROP_NONE);
 	ck_assert_mem_eq(a.auth, "secret\0\0", 8);   /* auth data right after the addresses */
@@ -353,7 +338,7 @@ START_TEST(test_trailing)
 	ck_assert_uint_eq(a.n_addrs, 1);
 
 	/* v3: the pseudo-header length is the received length */
-	len = unhex(vecs[6].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[6].hex, buf, sizeof(buf));
 	memset(buf + len, 0, 3);
 	ck_assert_int_eq(parse_as(&vecs[6], buf, len + 3, &a), VRRP_DROP_CHECKSUM);
 	fix_csum(&vecs[6], buf, len + 3);
@@ -367,7 +352,7 @@ START_TEST(test_reserved_bits)
 {
 	static struct vrrp_advert a;
 	uint8_t buf[64];
-	size_t len = unhex(vecs[4].hex, buf, sizeof(buf));
+	size_t len = tu_unhex(vecs[4].hex, buf, sizeof(buf));
 
 	buf[4] |= 0xf0;
 	fix_csum(&vecs[4], buf, len);
@@ -380,7 +365,7 @@ START_TEST(test_check)
 {
 	static struct vrrp_advert a, b;
 	uint8_t buf[64];
-	size_t len = unhex(vecs[2].hex, buf, sizeof(buf));
+	size_t len = tu_unhex(vecs[2].hex, buf, sizeof(buf));
 	struct vrrp_expect e = vec_expect(&vecs[2]), x;
 
 	ck_assert_int_eq(parse_as(&vecs[2], buf, len, &a), VRRP_DROP_NONE);
@@ -401,7 +386,7 @@ START_TEST(test_check)
 	ck_assert_int_eq(vrrp_pkt_check(&a, &x), VRRP_DROP_AUTH);
 
 	/* no auth expected, PASS received; and AH (2) is never expected */
-	len = unhex(vecs[0].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[0].hex, buf, sizeof(buf));
 	ck_assert_int_eq(parse_as(&vecs[0], buf, len, &b), VRRP_DROP_NONE);
 	e = vec_expect(&vecs[0]);
 	ck_assert_int_eq(vrrp_pkt_check(&a, &(struct vrrp_expect){.version = 2, .vrid = 52,
@@ -412,7 +397,7 @@ START_TEST(test_check)
 	ck_assert_int_eq(vrrp_pkt_check(&b, &x), VRRP_DROP_AUTH_TYPE);
 
 	/* v3: the interval is the master's to set (RFC 5798 6.4.2), auth does not exist */
-	len = unhex(vecs[6].hex, buf, sizeof(buf));
+	len = tu_unhex(vecs[6].hex, buf, sizeof(buf));
 	ck_assert_int_eq(parse_as(&vecs[6], buf, len, &b), VRRP_DROP_NONE);
 	e = vec_expect(&vecs[6]);
 	e.interval_cs = 300;
@@ -426,7 +411,7 @@ START_TEST(test_addrs_match)
 {
 	static struct vrrp_advert a;
 	uint8_t buf[64];
-	size_t len = unhex(vecs[6].hex, buf, sizeof(buf));
+	size_t len = tu_unhex(vecs[6].hex, buf, sizeof(buf));
 	struct conf_addr in_order[] = {addr("fd66::100"), addr("fd66::101")};
 	struct conf_addr reversed[] = {addr("fd66::101"), addr("fd66::100")};
 	struct conf_addr other[] = {addr("fd66::100"), addr("fd66::102")};

@@ -122,3 +122,17 @@ void tu_assert_group_gone(pid_t pgid)
 		usleep(20000);
 	ck_assert_msg(tu_group_alive(pgid) == 0, "process group %d still has live members", (int)pgid);
 }
+
+size_t tu_unhex(const char *hex, uint8_t *buf, size_t cap)
+{
+	size_t n = strlen(hex) / 2;
+
+	ck_assert_uint_le(n, cap);
+	for (size_t i = 0; i < n; i++) {
+		unsigned b;
+
+		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &b), 1);
+		buf[i] = (uint8_t)b;
+	}
+	return n;
+}

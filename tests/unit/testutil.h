@@ -2,6 +2,8 @@
 #pragma once
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "conf/conf.h"
@@ -20,5 +22,7 @@ char *tu_diags(const struct conf_diags *d);
 int tu_group_alive(pid_t pgid);
 /* Fails unless the group has no live member within 3 s (SIGKILL acts when the target runs). */
 void tu_assert_group_gone(pid_t pgid);
+/* A test vector's hex digits into bytes (at most cap, else the test fails); returns the length. */
+size_t tu_unhex(const char *hex, uint8_t *buf, size_t cap);
 /* Run a suite in this process (the temp dir's atexit cleanup must run once); exit status. */
 int tu_run(Suite *s);
