@@ -64,3 +64,25 @@ bool conf_instance_same(const struct conf_instance *a, const struct conf_instanc
 	       compare_tracks(a->track_scripts, a->n_track_scripts, b->track_scripts, b->n_track_scripts) &&
 	       compare_tracks(a->track_files, a->n_track_files, b->track_files, b->n_track_files);
 }
+
+static bool compare_sockaddr(const struct conf_sockaddr *a, const struct conf_sockaddr *b)
+{
+	return conf_addr_eq(&a->addr, &b->addr) && a->port == b->port;
+}
+
+bool conf_quorum_same(const struct conf_quorum *a, const struct conf_quorum *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (!compare_str(a->node_id, b->node_id) || !compare_sockaddr(&a->bind, &b->bind) ||
+	    a->n_peers != b->n_peers || a->witness != b->witness ||
+	    !compare_str(a->secret_file, b->secret_file) ||
+	    a->heartbeat_interval != b->heartbeat_interval ||
+	    a->election_timeout != b->election_timeout)
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (!compare_str(a->peers[i].id, b->peers[i].id) ||
+		    !compare_sockaddr(&a->peers[i].addr, &b->peers[i].addr))
+			return false;
+	return true;
+}

@@ -89,6 +89,8 @@ const char *val_words(const char *s, char ***argv, size_t *argc);
 char **val_list(const char *s, size_t *n);
 void val_strv_free(char **v);
 bool val_name_ok(const char *s);
+/* A quorum member's name: letters, digits, '.', '_', ':' and '-', not first, at most 63. */
+bool val_node_name_ok(const char *s);
 
 /* --- sections.c, instance.c: one function per section type ---------------------------------- */
 

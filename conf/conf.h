@@ -201,6 +201,9 @@ void conf_free(struct conf *c);
 const struct conf_instance *conf_instance_find(const struct conf *c, const char *name);
 /* compare.c: true when b configures exactly what a does (a reload may keep the instance). */
 bool conf_instance_same(const struct conf_instance *a, const struct conf_instance *b);
+/* true when both are NULL or configure the same quorum member (the secret's content is not
+ * compared: the key is read at start) */
+bool conf_quorum_same(const struct conf_quorum *a, const struct conf_quorum *b);
 const struct conf_check *conf_check_find(const struct conf *c, const char *name);
 
 /* Address helpers, shared with the daemon. */

@@ -97,8 +97,9 @@ static void sections_peers(struct conf_reader *r, struct conf_quorum *q)
 			continue;
 		}
 		*at = '\0';
-		if (!val_name_ok(w[i])) {
-			reader_error(r, "peers", "'%s' is not a node name", w[i]);
+		if (!val_node_name_ok(w[i])) {
+			reader_error(r, "peers", "'%s' is not a node name (letters, digits, '.', '_', "
+				     "':' and '-', not first)", w[i]);
 			continue;
 		}
 		why = val_sockaddr(at + 1, &p->addr);
@@ -121,8 +122,9 @@ void section_quorum(struct conf_reader *r, struct conf *c)
 	reader_check_keys(r, keys);
 	c->quorum = q;
 	q->node_id = reader_raw(r, "node_id") ? reader_str(r, "node_id", NULL) : NULL;
-	if (q->node_id && !val_name_ok(q->node_id))
-		reader_error(r, "node_id", "'%s' is not a node name", q->node_id);
+	if (q->node_id && !val_node_name_ok(q->node_id))
+		reader_error(r, "node_id", "'%s' is not a node name (letters, digits, '.', '_', ':' "
+			     "and '-', not first)", q->node_id);
 	if (reader_require(r, "bind"))
 		reader_sockaddr(r, "bind", &q->bind);
 	if (reader_require(r, "peers"))

@@ -219,8 +219,13 @@ void validate_conf(struct conf *c, const struct scan *s, struct conf_diags *diag
 {
 	struct validate v = {.c = c, .s = s, .diags = diags};
 
-	if (c->quorum && !c->quorum->node_id)
+	if (c->quorum && !c->quorum->node_id) {
 		c->quorum->node_id = xstrdup(c->global.router_id);
+		if (!val_node_name_ok(c->quorum->node_id))
+			validate_error(&v, "quorum", NULL, "node_id", "router_id '%s' cannot name a quorum "
+				       "member (letters, digits, '.', '_', ':' and '-', not first): set "
+				       "node_id", c->quorum->node_id);
+	}
 	validate_quorum(&v);
 	validate_checks(&v);
 	for (size_t i = 0; i < c->n_instances; i++)

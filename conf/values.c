@@ -254,6 +254,20 @@ void val_strv_free(char **v)
 	free(v);
 }
 
+bool val_node_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* what travels in quorum datagrams (quorum/message.c), and never "-", which the state
+	 * file writes for "no vote" */
+	if (n == 0 || n > 63 || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._:-", *s))
+			return false;
+	return true;
+}
+
 bool val_name_ok(const char *s)
 {
 	size_t n = strlen(s);
