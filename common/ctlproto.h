@@ -13,3 +13,6 @@
 /* How long a client may take to read the answer. */
 #define CTL_REPLY_TIMEOUT_USEC (5 * 1000 * 1000ULL)
 #define CTL_SOCKET_MODE 0660
+/* switchover waits for demote, the successor's catching up and its election: its answer may
+ * take this long (the client waits as long) */
+#define CTL_DEFER_TIMEOUT_USEC (180 * 1000 * 1000ULL)

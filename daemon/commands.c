@@ -1,11 +1,74 @@
-/* What each control command does. A command whose subsystem does not exist yet refuses with a
- * reason (keepquorumctl exits 1): never a pretended success. */
+/* What each control command does. A command whose subsystem is not there (the quorum without a
+ * [quorum] section, metrics not built yet) refuses with a reason (keepquorumctl exits 1):
+ * never a pretended success. */
 #include "daemon/daemon.h"
 
 #include <stdlib.h>
 
 #include "common/util.h"
 #include "daemon/ctl.h"
+#include "quorum/node.h"
+
+struct commands_wait {
+	struct daemon *d;
+	unsigned long long client;
+	uint64_t started;
+};
+
+static void commands_switchover_done(void *ud, const char *why, const char *leader)
+{
+	struct commands_wait *w = ud;
+	json_object *o = NULL;
+	char *msg = NULL;
+
+	if (why) {
+		msg = xasprintf("switchover failed: %s", why);
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "leader", json_object_new_string(leader));
+		json_object_object_add(o, "term", json_object_new_int64(
+			(int64_t)quorum_node_term(daemon_quorum(w->d))));
+		json_object_object_add(o, "seconds", json_object_new_double(
+			(double)(util_now_usec() - w->started) / 1e6));
+	}
+	ctl_server_answer(daemon_ctl(w->d), w->client, o, msg);
+	free(msg);
+	free(w);
+}
+
+/* Answered once a new leader is known (or it cannot be): CTL_DEFERRED. */
+static json_object *commands_switchover(struct daemon *d, const struct ctl_request *req,
+					char **error)
+{
+	struct commands_wait *w = xcalloc(1, sizeof(*w));
+	const char *why = NULL;
+
+	w->d = d;
+	w->client = req->client;
+	w->started = util_now_usec();
+	if (quorum_node_switchover(daemon_quorum(d), req->to, commands_switchover_done, w, &why) < 0) {
+		*error = xasprintf("switchover refused: %s%s%s", why, req->to[0] ? ": " : "", req->to);
+		free(w);
+		return NULL;
+	}
+	return CTL_DEFERRED;
+}
+
+static json_object *commands_pause(struct daemon *d, bool paused)
+{
+	json_object *o = json_object_new_object();
+	const char *leader;
+
+	quorum_node_pause(daemon_quorum(d), paused);
+	leader = quorum_node_leader(daemon_quorum(d));
+	json_object_object_add(o, "paused", json_object_new_boolean(paused));
+	json_object_object_add(o, "leader", leader ? json_object_new_string(leader) : NULL);
+	/* the register travels with every quorum message: the others learn it within a heartbeat */
+	json_object_object_add(o, "note", json_object_new_string(paused ?
+		"no election starts while paused; the leader keeps its lease and VIPs" :
+		"elections may start again"));
+	return o;
+}
 
 json_object *commands_dispatch(void *userdata, const struct ctl_request *req, char **error)
 {
@@ -25,10 +88,15 @@ json_object *commands_dispatch(void *userdata, const struct ctl_request *req, ch
 	case CTL_CMD_SWITCHOVER:
 	case CTL_CMD_PAUSE:
 	case CTL_CMD_RESUME:
-		*error = xasprintf("%s is not available yet in keepquorum %s: it needs the quorum, "
-				   "which this version does not run", ctl_command_name(req->command),
-				   PACKAGE_VERSION);
-		return NULL;
+		if (!daemon_quorum(d)) {
+			*error = xasprintf("%s needs the quorum: this node runs no [quorum] section, so "
+					   "its VIPs follow VRRP alone, as with keepalived",
+					   ctl_command_name(req->command));
+			return NULL;
+		}
+		if (req->command == CTL_CMD_SWITCHOVER)
+			return commands_switchover(d, req, error);
+		return commands_pause(d, req->command == CTL_CMD_PAUSE);
 	case CTL_CMD_METRICS:
 		*error = xasprintf("metrics are not available yet in keepquorum %s", PACKAGE_VERSION);
 		return NULL;

@@ -25,7 +25,10 @@ struct ctl_server {
 	ctl_dispatch_fn dispatch;
 	void *userdata;
 	struct ctl_client *clients;
+	unsigned long long next_id;
 };
+
+const char ctl_deferred_tag;
 
 struct ctl_client {
 	struct ctl_server *srv;
@@ -36,6 +39,8 @@ struct ctl_client {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_done;
+	unsigned long long id;
+	bool deferred;   /* the answer comes later (ctl_server_answer) */
 };
 
 static void ctl_client_free(struct ctl_client *c)
@@ -98,7 +103,15 @@ static void ctl_client_request(struct ctl_client *c)
 		return;
 	}
 	log_obj(LOG_DEBUG, "ctl", "request: %s", ctl_command_name(req.command));
+	req.client = c->id;
 	result = c->srv->dispatch(c->srv->userdata, &req, &error);
+	if (result == CTL_DEFERRED) {
+		/* nothing more to read; a client that hangs up before the answer is dropped */
+		c->deferred = true;
+		sd_event_source_set_io_events(c->io, 0);
+		sd_event_source_set_time_relative(c->timer, CTL_DEFER_TIMEOUT_USEC);
+		return;
+	}
 	if (!result) {
 		ctl_client_error(c, error ? error : "failed");
 		free(error);
@@ -155,7 +168,9 @@ static int ctl_on_client(sd_event_source *s, int fd, uint32_t revents, void *use
 {
 	struct ctl_client *c = userdata;
 
-	if (c->out)
+	if (c->deferred && !c->out)
+		ctl_client_free(c);  /* it hung up while waiting */
+	else if (c->out)
 		ctl_client_write(c);
 	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		ctl_client_read(c);
@@ -177,6 +192,7 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	c->fd = cfd;
+	c->id = ++srv->next_id;
 	if (sd_event_add_io(srv->ev, &c->io, cfd, EPOLLIN, ctl_on_client, c) < 0 ||
 	    sd_event_add_time_relative(srv->ev, &c->timer, CLOCK_MONOTONIC, CTL_REQUEST_TIMEOUT_USEC,
 				       0, ctl_on_timeout, c) < 0) {
@@ -275,6 +291,28 @@ out_free:
 	free(s->path);
 	free(s);
 	return r;
+}
+
+void ctl_server_answer(struct ctl_server *s, unsigned long long client, json_object *result,
+		       const char *error)
+{
+	struct ctl_client *c;
+	json_object *reply;
+
+	for (c = s->clients; c && !(c->id == client && c->deferred && !c->out); c = c->next)
+		;
+	if (!c) {
+		json_object_put(result);
+		return;
+	}
+	if (!result) {
+		ctl_client_error(c, error ? error : "failed");
+		return;
+	}
+	reply = json_object_new_object();
+	json_object_object_add(reply, "ok", json_object_new_boolean(1));
+	json_object_object_add(reply, "result", result);
+	ctl_client_reply(c, reply);
 }
 
 void ctl_server_free(struct ctl_server *s)

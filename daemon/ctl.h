@@ -19,13 +19,17 @@ enum ctl_command {
 struct ctl_request {
 	enum ctl_command command;
 	char to[64];   /* switchover --to NODE; empty when not given */
+	unsigned long long client; /* set by the server: the id ctl_server_answer() takes */
 };
 
 /* Pure: parse one request. Returns 0, or -EINVAL with *why set to a static reason. */
 int ctl_request_parse(const char *buf, size_t len, struct ctl_request *req, const char **why);
 const char *ctl_command_name(enum ctl_command c);
 
-/* Answer a request: return the "result" object on success, or NULL with *error set (malloc'd). */
+/* Answer a request: return the "result" object on success, or NULL with *error set (malloc'd),
+ * or CTL_DEFERRED to answer later with ctl_server_answer() (switchover waits for its leader). */
+extern const char ctl_deferred_tag;
+#define CTL_DEFERRED ((json_object *)(void *)&ctl_deferred_tag)
 typedef json_object *(*ctl_dispatch_fn)(void *userdata, const struct ctl_request *req, char **error);
 
 struct ctl_server;
@@ -35,3 +39,7 @@ struct ctl_server;
 int ctl_server_new(sd_event *ev, const char *path, ctl_dispatch_fn fn, void *userdata,
 		   struct ctl_server **out, const char **what);
 void ctl_server_free(struct ctl_server *s);
+/* The answer to a deferred request: result on success, else error. A client that left (or
+ * timed out, after CTL_DEFER_TIMEOUT_USEC) is not there to hear it: the result is freed. */
+void ctl_server_answer(struct ctl_server *s, unsigned long long client, json_object *result,
+		       const char *error);

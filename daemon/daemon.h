@@ -33,6 +33,11 @@ const struct vrrp_engine *daemon_vrrp(const struct daemon *d);
 struct health;
 const struct health *daemon_health(const struct daemon *d);
 unsigned long long daemon_started_usec(const struct daemon *d);
+struct quorum_node;
+/* NULL without a [quorum] section */
+struct quorum_node *daemon_quorum(const struct daemon *d);
+struct ctl_server;
+struct ctl_server *daemon_ctl(const struct daemon *d);
 
 /* status.c: SPEC.md's status object, and the one-line summary for sd_notify STATUS=. */
 json_object *status_build(const struct daemon *d);

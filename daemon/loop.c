@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "daemon/ctl.h"
 #include "daemon/log.h"
+#include "daemon/quorum.h"
 #include "healthcheck/health.h"
 #include "vrrp/engine.h"
 
@@ -27,12 +28,16 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct vrrp_engine *vrrp;
 	struct health *health;
+	struct dquorum *quorum;     /* NULL: no [quorum] section */
+	sd_event_source *fitness;   /* deferred: recompute this node's fitness for the quorum */
 	int pid_fd;
 	unsigned long long started_usec;
 	bool reload_refused;   /* the last reload was refused: say so in STATUS= */
 	bool stopping;
 	uint64_t stop_deadline;
 };
+
+static void daemon_want_fitness(struct daemon *d);
 
 const struct conf *daemon_conf(const struct daemon *d)
 {
@@ -47,6 +52,16 @@ const struct vrrp_engine *daemon_vrrp(const struct daemon *d)
 const struct health *daemon_health(const struct daemon *d)
 {
 	return d->health;
+}
+
+struct quorum_node *daemon_quorum(const struct daemon *d)
+{
+	return dquorum_node(d->quorum);
+}
+
+struct ctl_server *daemon_ctl(const struct daemon *d)
+{
+	return d->ctl;
 }
 
 unsigned long long daemon_started_usec(const struct daemon *d)
@@ -114,6 +129,10 @@ int daemon_reload(struct daemon *d, char **error)
 	health_apply(d->health, c);
 	if (d->vrrp)
 		vrrp_engine_reload(d->vrrp, c);
+	if (!conf_quorum_same(d->conf->quorum, c->quorum))
+		log_warning("the [quorum] section changed: it applies at the next start of keepquorumd; "
+			    "the running quorum keeps its members, timers and key");
+	daemon_want_fitness(d);
 	conf_free(d->conf);
 	d->conf = c;
 	d->reload_refused = false;
@@ -134,7 +153,9 @@ static int daemon_on_stop_poll(sd_event_source *s, uint64_t usec, void *userdata
 {
 	struct daemon *d = userdata;
 
-	if (!d->vrrp || !vrrp_engine_hooks_pending(d->vrrp) || usec >= d->stop_deadline) {
+	bool busy = (d->vrrp && vrrp_engine_hooks_pending(d->vrrp)) || dquorum_handing_over(d->quorum);
+
+	if (!busy || usec >= d->stop_deadline) {
 		if (d->vrrp && vrrp_engine_hooks_pending(d->vrrp))
 			log_warning("stopping with %u hook%s still running", vrrp_engine_hooks_pending(d->vrrp),
 				    vrrp_engine_hooks_pending(d->vrrp) == 1 ? "" : "s");
@@ -182,6 +203,9 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	default:
 		log_notice("%s received, stopping", strsignal((int)si->ssi_signo));
 		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+		/* a leader hands over: its successor campaigns once this node's gated instances are
+		 * down and demoted (the stop poll waits for it) */
+		dquorum_stop(d->quorum);
 		/* priority 0 from every MASTER, so backups take over after Skew_Time; VIPs removed */
 		if (d->vrrp)
 			vrrp_engine_stop(d->vrrp);
@@ -194,20 +218,40 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	return 0;
 }
 
+/* The quorum learns this node's fitness after the change that moved it, never from inside the
+ * engine's or the quorum's own step (either may be what called us). */
+static int daemon_on_fitness(sd_event_source *s, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (!d->stopping)
+		dquorum_fitness(d->quorum);
+	return 0;
+}
+
+static void daemon_want_fitness(struct daemon *d)
+{
+	if (d->fitness)
+		sd_event_source_set_enabled(d->fitness, SD_EVENT_ONESHOT);
+}
+
 static void daemon_on_change(void *ud)
 {
 	struct daemon *d = ud;
 
+	daemon_want_fitness(d);
 	daemon_notify_status(d, NULL);
 }
 
-/* A check changed: the instances that track it look again (none before the engine runs). */
+/* A check changed (or a pg_check learned a new position): the instances that track it look
+ * again (none before the engine runs), and the quorum hears of it. */
 static void daemon_on_check(void *ud, const struct health_check *c)
 {
 	struct daemon *d = ud;
 
 	if (d->vrrp)
 		vrrp_engine_checks_changed(d->vrrp);
+	daemon_want_fitness(d);
 }
 
 static int daemon_mkdir_parent(const char *path, mode_t mode)
@@ -278,6 +322,18 @@ static int daemon_setup(struct daemon *d)
 		fprintf(stderr, "keepquorumd: cannot start VRRP: %s\n", strerror(-r));
 		return r;
 	}
+	if (sd_event_add_defer(d->ev, &d->fitness, daemon_on_fitness, d) >= 0)
+		sd_event_source_set_enabled(d->fitness, SD_EVENT_OFF);
+	if (d->conf->quorum) {
+		char err[512];
+
+		r = dquorum_start(d->ev, d->conf, d->opts.state_dir, d->vrrp, daemon_on_change, d,
+				  &d->quorum, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "keepquorumd: %s\n", err);
+			return r;
+		}
+	}
 	/* sd-event sends WATCHDOG=1 from the loop at half of WATCHDOG_USEC when it is set. */
 	r = sd_event_set_watchdog(d->ev, 1);
 	if (r < 0)
@@ -309,6 +365,8 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 	}
 	log_notice("stopped");
 out:
+	dquorum_free(d.quorum);
+	sd_event_source_disable_unref(d.fitness);
 	vrrp_engine_free(d.vrrp);
 	health_free(d.health);
 	ctl_server_free(d.ctl);

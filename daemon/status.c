@@ -1,6 +1,5 @@
 /* The status object of SPEC.md ("keepquorumctl status --json"), built from what the daemon knows.
- * Fields that no running subsystem backs yet say so honestly (null, not run yet) rather than
- * inventing a value. */
+ * Fields that no running subsystem backs say so honestly (null) rather than inventing a value. */
 #include "daemon/daemon.h"
 
 #include <stdio.h>
@@ -9,30 +8,8 @@
 
 #include "common/util.h"
 #include "healthcheck/health.h"
+#include "quorum/node.h"
 #include "vrrp/engine.h"
-
-static json_object *status_quorum(const struct conf_quorum *q)
-{
-	json_object *o = json_object_new_object(), *members = json_object_new_array();
-
-	json_object_object_add(o, "role", json_object_new_string(q->witness ? "witness" : "follower"));
-	json_object_object_add(o, "term", json_object_new_int(0));
-	json_object_object_add(o, "leader", NULL);
-	json_object_object_add(o, "has_quorum", json_object_new_boolean(0));
-	json_object_object_add(o, "lease_remaining_ms", json_object_new_int(0));
-	for (size_t i = 0; i < q->n_peers; i++) {
-		json_object *m = json_object_new_object();
-
-		json_object_object_add(m, "id", json_object_new_string(q->peers[i].id));
-		json_object_object_add(m, "reachable", json_object_new_boolean(0));
-		json_object_object_add(m, "last_seen_ms", NULL);
-		json_object_object_add(m, "healthy", NULL);
-		json_object_object_add(m, "lsn", NULL);
-		json_object_array_add(members, m);
-	}
-	json_object_object_add(o, "members", members);
-	return o;
-}
 
 json_object *status_build(const struct daemon *d)
 {
@@ -45,8 +22,10 @@ json_object *status_build(const struct daemon *d)
 	json_object_object_add(o, "config", json_object_new_string(c->path));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64(
 		(int64_t)((util_now_usec() - daemon_started_usec(d)) / 1000)));
-	json_object_object_add(o, "paused", json_object_new_boolean(0));
-	json_object_object_add(o, "quorum", c->quorum ? status_quorum(c->quorum) : NULL);
+	json_object_object_add(o, "paused", json_object_new_boolean(
+		daemon_quorum(d) && quorum_node_paused(daemon_quorum(d))));
+	json_object_object_add(o, "quorum", daemon_quorum(d) ? quorum_node_status(daemon_quorum(d))
+							       : NULL);
 	json_object_object_add(o, "instances", daemon_vrrp(d) ? vrrp_engine_status(daemon_vrrp(d))
 								: json_object_new_array());
 	json_object_object_add(o, "sync_groups", daemon_vrrp(d) ? vrrp_engine_groups_status(daemon_vrrp(d))
@@ -79,8 +58,13 @@ char *status_summary(const struct daemon *d)
 		free(s);
 		s = xstrdup("no instances");
 	}
-	if (c->quorum) {
-		t = xasprintf("%s, term 0, no leader", s);
+	if (daemon_quorum(d)) {
+		const struct quorum_node *q = daemon_quorum(d);
+		const char *leader = quorum_node_leader(q);
+
+		t = xasprintf("%s, term %llu, %s%s%s", s, (unsigned long long)quorum_node_term(q),
+			      leader ? "leader " : "no leader", leader ? leader : "",
+			      quorum_node_paused(q) ? ", paused" : "");
 		free(s);
 		s = t;
 	}

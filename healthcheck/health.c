@@ -180,18 +180,19 @@ static void health_check_free(struct health_check *c)
 }
 
 /* A state change: logged, counted, and told to the daemon. */
-static void health_set_state(struct health_check *c, enum health_state st)
+static bool health_set_state(struct health_check *c, enum health_state st)
 {
 	enum health_state prev = c->state;
 
 	if (st == prev)
-		return;
+		return false;
 	c->state = st;
 	c->transitions++;
 	log_obj(st == HEALTH_FAILED ? LOG_WARNING : LOG_NOTICE, c->label, "%s -> %s (%s)",
 		health_state_name(prev), health_state_name(st), c->detail[0] ? c->detail : "no detail");
 	if (c->h->changed)
 		c->h->changed(c->h->changed_ud, c);
+	return true;
 }
 
 /* --- runs ---------------------------------------------------------------------------------------- */
@@ -228,6 +229,7 @@ static int health_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 void health_done(void *userdata, const struct health_result *r)
 {
 	struct health_check *c = userdata;
+	bool moved = false;
 
 	c->runs++;
 	if (!r->ok)
@@ -238,10 +240,15 @@ void health_done(void *userdata, const struct health_result *r)
 	c->last_duration_us = r->duration_us;
 	snprintf(c->detail, sizeof(c->detail), "%s", r->detail);
 	if (r->pg) {
+		/* a new position matters to the quorum (the most up-to-date member wins), even when
+		 * the check's state stays */
+		moved = !c->facts_known || memcmp(&c->facts, r->pg, sizeof(c->facts)) != 0;
 		c->facts = *r->pg;
 		c->facts_known = true;
 	}
-	health_set_state(c, health_count(&c->count, c->c->rise, c->c->fall, r->ok));
+	if (!health_set_state(c, health_count(&c->count, c->c->rise, c->c->fall, r->ok)) && moved &&
+	    c->h->changed)
+		c->h->changed(c->h->changed_ud, c);
 	if (c->due)
 		health_start_run(c);
 }

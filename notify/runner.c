@@ -27,6 +27,8 @@ struct notify_runner {
 	struct notify_job *jobs;    /* in the order queued */
 	sd_event_source *kick;      /* ends the jobs that cannot start (no user to run them as) */
 	uint64_t runs[CONF_HOOK_COUNT][NOTIFY_RESULT_COUNT];
+	char term[24];              /* "" without a quorum */
+	char *leader;               /* NULL: none known */
 };
 
 /* One hook to run. Jobs of one key (an instance, or a sync group and its members) run one at a
@@ -99,10 +101,21 @@ void notify_runner_configure(struct notify_runner *r, const struct conf *c)
 	r->user = xstrdup(c->global.script_user);
 }
 
+void notify_runner_quorum(struct notify_runner *r, unsigned long long term, const char *leader)
+{
+	if (term)
+		snprintf(r->term, sizeof(r->term), "%llu", term);
+	else
+		r->term[0] = '\0';
+	free(r->leader);
+	r->leader = leader ? xstrdup(leader) : NULL;
+}
+
 void notify_runner_free(struct notify_runner *r)
 {
 	if (!r)
 		return;
+	free(r->leader);
 	while (r->jobs) {
 		struct notify_job *j = r->jobs;
 
@@ -274,8 +287,8 @@ static char **notify_env(const struct notify_runner *r, const struct notify_tran
 	env[k++] = xasprintf("KEEPQUORUM_VIPS=%s", t->vips ? t->vips : "");
 	env[k++] = xasprintf("KEEPQUORUM_NODE=%s", r->node);
 	/* without a quorum there is no term and no leader: empty, but set */
-	env[k++] = xasprintf("KEEPQUORUM_TERM=%s", t->term ? t->term : "");
-	env[k++] = xasprintf("KEEPQUORUM_LEADER=%s", t->leader ? t->leader : "");
+	env[k++] = xasprintf("KEEPQUORUM_TERM=%s", r->term);
+	env[k++] = xasprintf("KEEPQUORUM_LEADER=%s", r->leader ? r->leader : "");
 	return env;
 }
 

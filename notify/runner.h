@@ -26,6 +26,9 @@ struct notify_runner *notify_runner_new(sd_event *ev);
 void notify_runner_configure(struct notify_runner *r, const struct conf *c);
 /* Hooks still running are killed (SIGKILL to their groups); queued ones are dropped. */
 void notify_runner_free(struct notify_runner *r);
+/* The quorum's term and leader as hooks queued from now on are told them (KEEPQUORUM_TERM,
+ * KEEPQUORUM_LEADER); term 0 and NULL: no quorum, or no leader known. */
+void notify_runner_quorum(struct notify_runner *r, unsigned long long term, const char *leader);
 
 /* What a transition tells its hooks. */
 struct notify_transition {
@@ -38,8 +41,6 @@ struct notify_transition {
 	const char *sync_group; /* the instance's or group's sync group, NULL when in none: the
 				 * hooks of a group and of its members share one queue, so the
 				 * group's run after its members' */
-	const char *term;       /* the quorum's, NULL: none */
-	const char *leader;
 };
 
 /* Queue the hooks of one transition: notify_<state> with its own words, then notify with

@@ -59,7 +59,7 @@ static int ctl_connect(const char *path)
 }
 
 /* Send one request, read the whole answer. Returns the parsed reply or NULL (reported). */
-static json_object *ctl_call(const char *path, json_object *req)
+static json_object *ctl_call(const char *path, json_object *req, int wait_ms)
 {
 	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	char *line = xasprintf("%s\n", text), *buf = NULL;
@@ -78,9 +78,9 @@ static json_object *ctl_call(const char *path, json_object *req)
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
-		if (poll(&p, 1, CTL_WAIT_MS) <= 0) {
+		if (poll(&p, 1, wait_ms) <= 0) {
 			fprintf(stderr, "keepquorumctl: keepquorumd did not answer within %d s (socket %s)\n",
-				CTL_WAIT_MS / 1000, path);
+				wait_ms / 1000, path);
 			goto out_close;
 		}
 		buf = xgrow(buf, &cap, len + 65536, 1);
@@ -280,7 +280,9 @@ int main(int argc, char **argv)
 	req = ctl_request(argc - optind, argv + optind, &json);
 	if (!req)
 		return CTL_EXIT_REFUSED;
-	reply = ctl_call(path, req);
+	/* a switchover answers once the new leader is known */
+	reply = ctl_call(path, req, strcmp(argv[optind], "switchover") ? CTL_WAIT_MS :
+				    (int)(CTL_DEFER_TIMEOUT_USEC / 1000));
 	json_object_put(req);
 	if (!reply)
 		return CTL_EXIT_UNREACHABLE;

@@ -48,6 +48,7 @@ struct vrrp_engine {
 	uint64_t drop_logged[VRRP_DROP_COUNT_];
 	vrrp_engine_change_fn changed;
 	void *changed_ud;
+	struct vrrp_quorum_gate quorum;   /* may_hold NULL: no quorum */
 	bool quiet;  /* reload or stop in progress: the instance list is being rebuilt */
 	bool stopping; /* every instance is going to STOP: sync groups no longer pull members */
 };
@@ -80,6 +81,9 @@ struct vrrp_inst {
 	struct vrrp_sync *sync;
 	bool gate_group;
 	char gate_why[192];
+	/* quorum = yes: the quorum's gate (gate.c); vips_deferred: MASTER, its VIPs waiting for a
+	 * lease long enough for a kernel lifetime of a second */
+	bool gate_quorum, vips_deferred;
 	/* hooks.c: the database's hooks. announce_*: a MASTER transition told once its promote
 	 * has succeeded; promote_failed: the FAULT a failed promote holds until hold_timer */
 	enum inst_db db;
@@ -123,8 +127,20 @@ json_object *inst_status(const struct vrrp_inst *in);
 uint64_t inst_now(const struct vrrp_inst *in);
 /* The VIPs as "ADDR/PREFIX" joined by sep (malloc'd). */
 char *inst_vip_list(const struct vrrp_inst *in, const char *sep);
+/* Add (with their lifetime, see gate.c) or remove the instance's VIPs; no GARP. */
+void inst_vips(struct vrrp_inst *in, bool add);
 /* A MASTER's VIPs go up, with their gratuitous ARP / NA (when its promote has succeeded). */
 void inst_vips_up(struct vrrp_inst *in);
+
+/* gate.c: the quorum's side. The lifetime a gated VIP gets now (VRRP_VIP_FOREVER for others);
+ * false when it may not be added now. */
+bool gate_vip_lifetime(const struct vrrp_inst *in, uint32_t *lft);
+/* A gated MASTER may advertise: the gate is open by the clock of now. */
+bool gate_may_advertise(const struct vrrp_inst *in);
+/* status blocked_by of a gated instance held back by the quorum, NULL when it is not. */
+const char *gate_blocked(const struct vrrp_inst *in);
+/* the union of the sync group's and the quorum's gates, to the state machine when it changed */
+void inst_apply_gate(struct vrrp_inst *in);
 
 /* hooks.c: the hooks of transitions, the database's promote and demote. */
 /* ADD_VIPS of a new MASTER (from: its previous state): true when the VIPs may go up now; false

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "conf/conf.h"
@@ -33,6 +35,29 @@ void vrrp_engine_free(struct vrrp_engine *e);
 unsigned vrrp_engine_hooks_pending(const struct vrrp_engine *e);
 /* The hook runner's status: runs per hook and result, running and queued, the fifo. */
 json_object *vrrp_engine_hooks_status(const struct vrrp_engine *e);
+
+/* The quorum as the engine sees it (the daemon wires quorum/node.h to it). */
+struct vrrp_quorum_gate {
+	bool (*may_hold)(void *ud);          /* leader with a valid lease, not handing over */
+	uint32_t (*lifetime)(void *ud);      /* whole seconds a VIP may live now; 0: none */
+	bool lifetime_fencing;               /* false: permanent VIPs (watchdog-only fencing) */
+	const char *(*why_shut)(void *ud);   /* status blocked_by while shut: "no-quorum", ... */
+	void *ud;
+};
+struct quorum_fitness;
+/* Attach the quorum (NULL: none); the gated instances follow its gate from now on. */
+void vrrp_engine_set_quorum(struct vrrp_engine *e, const struct vrrp_quorum_gate *g);
+/* The gate opened or shut, or the lease was renewed: gated instances follow, and the VIPs of a
+ * gated MASTER get their lifetime renewed. */
+void vrrp_engine_quorum_changed(struct vrrp_engine *e);
+/* This node's fitness for the quorum: healthy when it has gated instances, none of them in
+ * FAULT and its PostgreSQL (a pg_check they track) promotable; their highest priority; the
+ * database's position. */
+void vrrp_engine_quorum_fitness(const struct vrrp_engine *e, struct quorum_fitness *fit);
+/* The quorum's term and leader, for the hooks queued from now on. */
+void vrrp_engine_quorum_info(struct vrrp_engine *e, unsigned long long term, const char *leader);
+/* No gated instance is MASTER, and none has a hook queued or running: a hand-over may go on. */
+bool vrrp_engine_quorum_idle(const struct vrrp_engine *e);
 
 /* SPEC.md's "instances" array, the sync groups' array ("sync_groups": name, state, members,
  * transitions), and the state of one instance by name (NULL if unknown). */

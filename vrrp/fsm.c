@@ -196,6 +196,11 @@ static void fsm_master_advert(struct vrrp_fsm *f, const struct vrrp_event *ev, u
 		f->deadline = now + f->p.advert_cs * 10000ULL;
 		return;
 	}
+	/* gated: this node leads the quorum with a valid lease, and no other keepquorum member may
+	 * be MASTER now; an advert claiming otherwise is stale (a member not yet aware that it
+	 * lost its lease) or foreign, and yielding to it would only drop the VIP */
+	if (f->p.gated)
+		return;
 	if (ev->priority > f->priority ||
 	    (ev->priority == f->priority && fsm_addr_greater(&ev->src, &f->p.self))) {
 		fsm_transition(f, VRRP_BACKUP, ev->priority > f->priority ? "higher priority master"
@@ -247,8 +252,9 @@ static void fsm_any_gate(struct vrrp_fsm *f, const struct vrrp_event *ev, uint64
 	f->gate_open = ev->gate_open;
 	if (!f->gate_open && f->state == VRRP_MASTER)
 		fsm_leave_master(f, VRRP_BACKUP, ev->reason ? ev->reason : "may not be master", now, out);
-	else if (f->gate_open && f->state == VRRP_BACKUP && f->want_master)
-		/* its down timer ran out while the gate was shut: nothing left to wait for */
+	else if (f->gate_open && f->state == VRRP_BACKUP && (f->want_master || f->p.gated))
+		/* its down timer ran out while the gate was shut: nothing left to wait for; or the
+		 * quorum made this node leader, which is the election that counts */
 		fsm_to_master(f, ev->reason ? ev->reason : "may be master now", now, out);
 }
 
@@ -315,7 +321,8 @@ void vrrp_fsm_init(struct vrrp_fsm *f, const struct vrrp_fsm_params *p)
 	f->p = *p;
 	f->state = VRRP_INIT;
 	f->priority = p->priority;
-	f->gate_open = true;
+	/* a gated instance waits for the quorum's word */
+	f->gate_open = !p->gated;
 }
 
 void vrrp_fsm_step(struct vrrp_fsm *f, const struct vrrp_event *ev, uint64_t now,

@@ -67,6 +67,9 @@ struct vrrp_fsm_params {
 	bool nopreempt;
 	uint64_t preempt_delay_us;
 	struct conf_addr self;  /* this router's primary address on the interface (tie-break) */
+	bool gated;             /* quorum = yes: the quorum, not VRRP's election, decides who is
+				 * MASTER -- the gate opening makes it MASTER at once, and adverts
+				 * of higher priority do not take it away */
 };
 
 /* Plain data so that tests and the simulation can inspect it; only fsm.c changes it. */

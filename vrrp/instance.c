@@ -122,6 +122,10 @@ static void inst_send(struct vrrp_inst *in, unsigned priority)
 	/* a link that is down cannot carry the priority-0 advert of a MASTER going FAULT */
 	if (!in->sock || !li || !li->up || !inst_src(in, &src))
 		return;
+	/* a gated MASTER whose lease ran out (a daemon thawed after SIGSTOP, its timers late)
+	 * claims nothing: the quorum's own timer shuts the gate in this same turn of the loop */
+	if (priority && !gate_may_advertise(in))
+		return;
 	memset(&a, 0, sizeof(a));
 	a.version = in->c->version;
 	a.vrid = in->c->vrid;
@@ -147,9 +151,18 @@ static void inst_send(struct vrrp_inst *in, unsigned priority)
 	}
 }
 
-static void inst_vips(struct vrrp_inst *in, bool add)
+void inst_vips(struct vrrp_inst *in, bool add)
 {
 	char a[64];
+	uint32_t lft = VRRP_VIP_FOREVER;
+
+	in->vips_deferred = false;
+	if (add && !gate_vip_lifetime(in, &lft)) {
+		/* gated, and the lease is too short for a lifetime of a second: at its renewal */
+		in->vips_deferred = true;
+		in->vips_up = false;
+		return;
+	}
 
 	for (size_t i = 0; i < in->c->n_vips; i++) {
 		const struct conf_vip *vip = &in->c->vips[i];
@@ -160,7 +173,7 @@ static void inst_vips(struct vrrp_inst *in, bool add)
 			continue;
 		if (add) {
 			vrrp_link_ignore_addr(in->e->link, &vip->addr);
-			r = vrrp_vip_add(in->e->vips, vip, idx, VRRP_VIP_FOREVER, VRRP_VIP_FOREVER);
+			r = vrrp_vip_add(in->e->vips, vip, idx, lft, lft);
 		} else {
 			r = vrrp_vip_del(in->e->vips, vip, idx);
 		}
@@ -316,15 +329,20 @@ void inst_apply_fault(struct vrrp_inst *in)
 	}
 }
 
-void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why)
+void inst_apply_gate(struct vrrp_inst *in)
 {
+	bool open = in->gate_group && (!in->c->quorum || in->gate_quorum);
 	struct vrrp_event ev = {.kind = VRRP_EV_GATE, .gate_open = open, .reason = in->gate_why};
 
-	snprintf(in->gate_why, sizeof(in->gate_why), "%s", why ? why : "");
-	in->gate_group = open;
-	/* (the quorum's gate joins this one in its issue) */
 	if (open != in->fsm.gate_open)
 		inst_event(in, &ev);
+}
+
+void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why)
+{
+	snprintf(in->gate_why, sizeof(in->gate_why), "%s", why ? why : "");
+	in->gate_group = open;
+	inst_apply_gate(in);
 }
 
 static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -388,7 +406,12 @@ void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_
 {
 	char a[64];
 
+	uint32_t lft;
+
 	if (in->fsm.state != VRRP_MASTER || !in->vips_up)
+		return;
+	/* a gated VIP the kernel expired: its lease was not renewed in time, it stays gone */
+	if (!gate_vip_lifetime(in, &lft))
 		return;
 	for (size_t i = 0; i < in->c->n_vips; i++) {
 		const struct conf_vip *vip = &in->c->vips[i];
@@ -396,7 +419,7 @@ void inst_vip_deleted(struct vrrp_inst *in, unsigned ifindex, const struct conf_
 		if (conf_addr_eq(&vip->addr, addr) && inst_vip_ifindex(in, vip) == ifindex) {
 			log_obj(LOG_WARNING, in->c->name, "VIP %s/%u was removed by someone else; restoring it",
 				conf_addr_str(addr, a, sizeof(a)), vip->prefix);
-			vrrp_vip_add(in->e->vips, vip, ifindex, VRRP_VIP_FOREVER, VRRP_VIP_FOREVER);
+			vrrp_vip_add(in->e->vips, vip, ifindex, lft, lft);
 		}
 	}
 }
@@ -460,6 +483,7 @@ struct vrrp_inst *inst_new(struct vrrp_engine *e, const struct conf_instance *c)
 	struct vrrp_fsm_params p = {
 		.version = c->version, .priority = c->priority, .advert_cs = inst_advert_cs(c),
 		.nopreempt = c->nopreempt, .preempt_delay_us = (uint64_t)(c->preempt_delay * 1e6),
+		.gated = c->quorum,
 	};
 	in->e = e;
 	in->c = c;
@@ -542,6 +566,8 @@ json_object *inst_status(const struct vrrp_inst *in)
 	} else if (in->fsm.state == VRRP_BACKUP && in->fsm.want_master && !in->gate_group) {
 		/* it would be MASTER but another member of its group does not want to be */
 		blocked = blocked_buf;
+	} else if (in->fsm.state == VRRP_BACKUP && gate_blocked(in)) {
+		blocked = gate_blocked(in);
 	} else if (hooks_promoting(in)) {
 		/* MASTER, its VIPs waiting for the database's promote */
 		blocked = "promote";
@@ -562,8 +588,7 @@ json_object *inst_status(const struct vrrp_inst *in)
 	else
 		json_object_object_add(o, "master_ip", NULL);
 	json_object_object_add(o, "quorum_gated", json_object_new_boolean(in->c->quorum));
-	/* what keeps it from being MASTER: its interfaces or its sync group (checks and quorum come
-	 * later) */
+	/* what keeps it from being MASTER: its interfaces, checks, sync group, quorum or promote */
 	json_object_object_add(o, "blocked_by", blocked ? json_object_new_string(blocked) : NULL);
 	json_object_object_add(o, "fault_reason", fault ? json_object_new_string(fault) : NULL);
 	json_object_object_add(o, "sync_group", in->c->sync_group ? json_object_new_string(in->c->sync_group) : NULL);

@@ -1,0 +1,163 @@
+#!/bin/bash
+# netns scenario: three keepquorumd members with a quorum gate one VIP (quorum = yes). An observer
+# samples the three hosts' addresses every few milliseconds for the whole run and the test fails
+# if the VIP is ever on two of them at once.
+#  1. election: one leader, its instance MASTER with the VIP (a kernel lifetime on it), the
+#     others BACKUP blocked by "no-quorum", all agreeing on term and leader.
+#  2. kill -9 of the leader: nobody removes its VIP, the kernel does (its lifetime runs out), and
+#     a new leader takes the VIP over.
+#  3. the killed node restarts: it follows the new leader; no election, the term stays (pre-vote
+#     and the lease keep a returning node from disrupting).
+#  4. SIGSTOP of the leader: its VIP vanishes while it is frozen, a new leader takes over; SIGCONT:
+#     it steps down without ever holding the VIP again.
+#  5. datagrams from outside the cluster (no key, garbage, a replay): dropped and counted, nothing
+#     changes.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
+
+kq_require_netns
+kq_lab_create 4
+VIP=10.77.0.100
+KEY="$KQ_DIR/cluster.key"
+head -c 32 /dev/urandom | base64 >"$KEY"
+chmod 600 "$KEY"
+
+for i in 1 2 3; do
+	peers=""
+	for j in 1 2 3; do
+		[[ $j == "$i" ]] || peers+="${peers:+, }h$j@10.77.0.$j:5405"
+	done
+	{
+		kq_vrrp_ini "h$i" vi_51 "virtual_router_id = 51" "priority = 100" "advert_int = 1" \
+			"version = 3" "virtual_ipaddress = $VIP/24" "quorum = yes"
+		printf '[quorum]\nnode_id = h%s\nbind = 10.77.0.%s:5405\npeers = %s\nsecret_file = %s\n' \
+			"$i" "$i" "$peers" "$KEY"
+		printf 'heartbeat_interval = 0.1\nelection_timeout = 2\n'
+	} >"$KQ_DIR/h$i.ini"
+done
+
+# The observer: who holds the VIP, one line per change, until the test ends.
+observe() {
+	local last="" now
+	while :; do
+		now=$(kq_vip_holders $VIP/24 h1 h2 h3)
+		if [[ $now != "$last" ]]; then
+			echo "$(date +%s.%N) ${now:--}"
+			last=$now
+		fi
+		sleep 0.003
+	done
+}
+observe >"$KQ_DIR/holders" 2>/dev/null &
+KQ_PIDS+=("$!")
+check_never_two() {
+	if awk 'NF > 2 { bad = 1; print "two holders at " $0 } END { exit bad }' "$KQ_DIR/holders"; then
+		return 0
+	fi
+	kq_fail "the VIP was on two hosts at once: $(cat "$KQ_DIR/holders")"
+}
+
+# leader NAME: the leader NAME's daemon knows, "null" when none, "-" when it cannot be asked.
+leader() {
+	local json
+	json=$(kq_status "$1" 2>/dev/null) || { echo -; return 0; }
+	jq -r '.quorum.leader' <<<"$json"
+}
+
+# agreed HOST...: true when every HOST names one leader among them, which says it leads with a
+# lease.
+agreed() {
+	local l h json
+	l=$(leader "$1")
+	# one of them (a frozen node is not asked: its control socket does not answer)
+	[[ " $* " == *" $l "* ]] || return 1
+	for h in "$@"; do
+		[[ $(leader "$h") == "$l" ]] || return 1
+	done
+	json=$(kq_status "$l" 2>/dev/null) || return 1
+	[[ $(jq -r '.quorum.role + " " + (.quorum.has_quorum | tostring)' <<<"$json") == "leader true" ]]
+}
+
+# wait_leader TIMEOUT HOST...: wait until the HOSTs agree on a leader; prints it.
+wait_leader() {
+	local t=$1
+	shift
+	kq_poll "agreed $*" "$t" ||
+		kq_fail "no common leader among $* within $t s: $(for h in "$@"; do echo "$h:"; kq_status "$h" 2>&1 | jq -c '.quorum | {role,term,leader,has_quorum,lease_remaining_ms}' 2>&1; done)"
+	leader "$1"
+}
+
+for i in 1 2 3; do kq_start_daemon "h$i" "$KQ_DIR/h$i.ini"; done
+for i in 1 2 3; do kq_wait_ready "h$i"; done
+
+# --- 1. election -----------------------------------------------------------------------------
+L=$(wait_leader 10 h1 h2 h3)
+kq_wait_state "$L" MASTER 3
+kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L ]]" 3 "the VIP on the leader $L only"
+term=$(kq_jq "$L" .quorum.term)
+for h in h1 h2 h3; do
+	kq_assert_jq "$h" .quorum.term "$term"
+	[[ $h == "$L" ]] && continue
+	kq_assert_jq "$h" .quorum.role follower
+	kq_assert_jq "$h" .instances[0].state BACKUP
+	kq_assert_jq "$h" .instances[0].blocked_by no-quorum
+done
+kq_assert_jq "$L" .quorum.fencing kernel-lifetime
+kq_assert_jq "$L" '.quorum.members | length' 2
+kq_assert_jq "$L" '[.quorum.members[] | .reachable] | all' true
+# the VIP's lifetime is finite: the kernel drops it if nobody renews it
+ip -n "$(kq_ns "$L")" addr show dev eth0 | grep -A1 " $VIP/24 " | grep -q 'valid_lft [0-9]*sec' ||
+	kq_fail "the leader's VIP has no finite lifetime: $(ip -n "$(kq_ns "$L")" addr show dev eth0)"
+
+# --- 2. kill -9 of the leader ----------------------------------------------------------------
+rest=()
+for h in h1 h2 h3; do [[ $h == "$L" ]] || rest+=("$h"); done
+rc=0
+kq_stop_daemon "$L" KILL || rc=$?
+kq_assert_eq "$rc" 137 "exit status of $L after SIGKILL"
+# nobody removes it: the kernel does, when its lifetime runs out (at most ~1.5 s)
+kq_wait_for "! kq_has_addr $L $VIP/24" 3 "$L's VIP gone by its lifetime after SIGKILL"
+L2=$(wait_leader 10 "${rest[@]}")
+kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L2 ]]" 5 "the VIP on the new leader $L2"
+term2=$(kq_jq "$L2" .quorum.term)
+((term2 > term)) || kq_fail "the new leader's term $term2 is not above $term"
+check_never_two
+
+# --- 3. the killed node returns --------------------------------------------------------------
+kq_start_daemon "$L" "$KQ_DIR/$L.ini"
+kq_wait_ready "$L"
+kq_wait_for "[[ \$(leader $L) == $L2 ]]" 5 "$L follows $L2"
+sleep 3
+kq_assert_jq "$L2" .quorum.term "$term2"
+kq_assert_jq "$L2" .quorum.role leader
+kq_assert_jq "$L" .instances[0].state BACKUP
+check_never_two
+
+# --- 4. SIGSTOP of the leader ----------------------------------------------------------------
+kq_signal "$L2" STOP
+kq_wait_for "! kq_has_addr $L2 $VIP/24" 3 "$L2's VIP gone by its lifetime while frozen"
+others=()
+for h in h1 h2 h3; do [[ $h == "$L2" ]] || others+=("$h"); done
+L3=$(wait_leader 10 "${others[@]}")
+kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L3 ]]" 5 "the VIP on $L3"
+kq_signal "$L2" CONT
+kq_wait_for "[[ \$(kq_jq $L2 .quorum.role) == follower && \$(leader $L2) == $L3 ]]" 5 \
+	"$L2 thawed follows $L3"
+kq_assert_jq "$L2" .instances[0].state BACKUP
+sleep 1
+kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "$L3" "VIP holders after the thaw"
+check_never_two
+
+# --- 5. datagrams from outside the cluster ---------------------------------------------------
+term3=$(kq_jq "$L3" .quorum.term)
+kq_exec h4 bash -c "printf 'garbage' >/dev/udp/10.77.0.${L3#h}/5405"
+kq_exec h4 bash -c "printf 'KQ\\001\\005%0100d' 0 >/dev/udp/10.77.0.${L3#h}/5405"
+kq_exec h4 bash -c "printf 'KQ\\002\\005%0100d' 0 >/dev/udp/10.77.0.${L3#h}/5405"
+kq_wait_for "[[ \$(kq_jq $L3 '.quorum.dropped.magic // 0') -ge 1 ]]" 3 "$L3: a datagram dropped as magic"
+kq_wait_for "[[ \$(kq_jq $L3 '.quorum.dropped.version // 0') -ge 1 ]]" 3 "$L3: a datagram dropped as version"
+kq_assert_jq "$L3" '(.quorum.dropped.mac // 0) + (.quorum.dropped.short // 0) + (.quorum.dropped.malformed // 0) >= 1' true
+kq_assert_jq "$L3" .quorum.term "$term3"
+kq_assert_jq "$L3" .quorum.role leader
+check_never_two
+kq_log "failover held: leaders $L -> $L2 -> $L3; holders: $(tr '\n' ';' <"$KQ_DIR/holders")"
