@@ -168,3 +168,12 @@ void util_strv_free(char **v)
 		free(*p);
 	free(v);
 }
+
+bool util_ratelimit(struct util_ratelimit *r, unsigned long long now, unsigned long long every)
+{
+	if (r->fired && now - r->last < every)
+		return false;
+	r->fired = true;
+	r->last = now;
+	return true;
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 /* Read a whole file into a NUL-terminated buffer, at most `max` bytes. Returns 0 or -errno
  * (-EFBIG when larger than max). *len excludes the NUL. */
 int util_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* A log line that may repeat at most once per interval (a flood costs a counter, not the log). */
+struct util_ratelimit {
+	unsigned long long last;   /* when it last let a line through */
+	bool fired;                /* it ever did */
+};
+/* The usual interval: once a minute. */
+#define UTIL_LOG_EVERY_USEC (60ULL * 1000000ULL)
+/* true (and remembered) when the line may go out at `now` (microseconds, any clock). */
+bool util_ratelimit(struct util_ratelimit *r, unsigned long long now, unsigned long long every);
 
 /* Monotonic clock in microseconds. */
 unsigned long long util_now_usec(void);

@@ -14,14 +14,11 @@
 #include "common/util.h"
 #include "daemon/log.h"
 
-/* a dropped line is logged at most this often */
-#define FIFO_LOG_EVERY_US (60ULL * 1000000ULL)
-
 struct notify_fifo {
 	char *path;
 	int fd;
-	uint64_t written, dropped, dropped_logged, last_log_us;
-	bool logged;
+	uint64_t written, dropped;
+	struct util_ratelimit logged;
 };
 
 struct notify_fifo *notify_fifo_new(const char *path)
@@ -84,12 +81,10 @@ static void fifo_drop(struct notify_fifo *f, int err, uint64_t now)
 			  : err == -EINVAL ? "it is not a fifo" : strerror(-err);
 
 	f->dropped++;
-	if (f->logged && now - f->last_log_us < FIFO_LOG_EVERY_US)
+	if (!util_ratelimit(&f->logged, now, UTIL_LOG_EVERY_USEC))
 		return;
 	log_obj(LOG_WARNING, "notify", "notify_fifo %s: %s; line dropped (%llu dropped so far)",
 		f->path, why, (unsigned long long)f->dropped);
-	f->logged = true;
-	f->last_log_us = now;
 }
 
 void notify_fifo_write(struct notify_fifo *f, const char *kind, const char *name, const char *state,

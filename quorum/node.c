@@ -15,7 +15,6 @@
 #include "quorum/transport.h"
 
 #define NODE_SECRET_MAX 4096
-#define NODE_LOG_EVERY_US (60ULL * 1000000ULL)
 
 struct quorum_node {
 	sd_event *ev;
@@ -28,7 +27,7 @@ struct quorum_node {
 	struct quorum_node_ops ops;
 	uint64_t gate_end;           /* the lease end last told through ops.gate (0: shut) */
 	bool lifetime_ok;
-	uint64_t persist_logged;
+	struct util_ratelimit persist_logged;
 	unsigned long persist_errors;
 	/* a switchover waiting for its new leader */
 	quorum_node_switchover_fn sw_done;
@@ -63,7 +62,6 @@ static int node_persist(struct quorum_node *n, const struct quorum_persist *ps)
 {
 	char err[256];
 	const char *who = node_name(n, ps->voted_for);
-	uint64_t now;
 	int r;
 
 	n->st.term = ps->term;
@@ -72,9 +70,7 @@ static int node_persist(struct quorum_node *n, const struct quorum_persist *ps)
 	if (r >= 0)
 		return 0;
 	n->persist_errors++;
-	now = node_now(n);
-	if (!n->persist_logged || now - n->persist_logged >= NODE_LOG_EVERY_US) {
-		n->persist_logged = now;
+	if (util_ratelimit(&n->persist_logged, node_now(n), UTIL_LOG_EVERY_USEC)) {
 		log_obj(LOG_ERR, "quorum", "%s: this node neither votes nor campaigns until its state "
 			"can be saved", err);
 	}

@@ -16,7 +16,6 @@
 #include "daemon/log.h"
 #include "quorum/message.h"
 
-#define TRANSPORT_LOG_EVERY_US (60ULL * 1000000ULL)
 /* datagrams read per wake-up before the loop gets a turn: a flood cannot starve the rest */
 #define TRANSPORT_BURST 64
 
@@ -42,9 +41,9 @@ struct quorum_transport {
 	quorum_transport_epoch_fn bump_epoch;
 	void *ud;
 	unsigned long drops[QUORUM_DROP_END];
-	uint64_t drop_logged[QUORUM_DROP_END];
+	struct util_ratelimit drop_logged[QUORUM_DROP_END];
 	unsigned long send_errors;
-	uint64_t send_logged;
+	struct util_ratelimit send_logged;
 };
 
 static socklen_t transport_sockaddr(const struct conf_sockaddr *a, struct sockaddr_storage *ss)
@@ -87,13 +86,11 @@ static const char *transport_peer_str(const struct sockaddr_storage *ss, char *b
 static void transport_drop(struct quorum_transport *t, enum quorum_drop d,
 			   const struct sockaddr_storage *from, const char *detail)
 {
-	uint64_t now = util_now_usec();
 	char buf[96];
 
 	t->drops[d]++;
-	if (t->drop_logged[d] && now - t->drop_logged[d] < TRANSPORT_LOG_EVERY_US)
+	if (!util_ratelimit(&t->drop_logged[d], util_now_usec(), UTIL_LOG_EVERY_USEC))
 		return;
-	t->drop_logged[d] = now;
 	log_obj(LOG_WARNING, "quorum", "datagram from %s dropped: %s%s%s (%lu so far; logged once "
 		"a minute)", transport_peer_str(from, buf, sizeof(buf)), quorum_drop_name(d),
 		detail ? ": " : "", detail ? detail : "", t->drops[d]);
@@ -201,7 +198,6 @@ void quorum_transport_send(struct quorum_transport *t, const struct quorum_msg *
 	uint8_t buf[QUORUM_WIRE_MAX];
 	size_t len;
 	struct transport_member *to;
-	uint64_t now;
 
 	if (m->to >= t->n || m->to == 0)
 		util_die("quorum: send to member %u of %u", m->to, t->n);
@@ -215,10 +211,8 @@ void quorum_transport_send(struct quorum_transport *t, const struct quorum_msg *
 	if (len && sendto(t->fd, buf, len, 0, (struct sockaddr *)&to->sa, to->sa_len) == (ssize_t)len)
 		return;
 	t->send_errors++;
-	now = util_now_usec();
-	if (t->send_logged && now - t->send_logged < TRANSPORT_LOG_EVERY_US)
+	if (!util_ratelimit(&t->send_logged, util_now_usec(), UTIL_LOG_EVERY_USEC))
 		return;
-	t->send_logged = now;
 	log_obj(LOG_WARNING, "quorum", "cannot send to %s: %s (%lu so far; logged once a minute)",
 		to->name, !len ? (t->epoch_failed ? "the new sequence epoch could not be saved" :
 				  "cannot encode") : strerror(errno), t->send_errors);

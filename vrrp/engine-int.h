@@ -2,6 +2,7 @@
  * instance.c (one instance: state machine, timers, actions). */
 #pragma once
 
+#include "common/util.h"
 #include "healthcheck/health.h"
 #include "vrrp/arp.h"
 #include "vrrp/engine.h"
@@ -45,7 +46,7 @@ struct vrrp_engine {
 	struct vrrp_sync **syncs;         /* the sync groups, in config order */
 	size_t n_syncs;
 	unsigned long drops[VRRP_DROP_COUNT_]; /* adverts no instance could take */
-	uint64_t drop_logged[VRRP_DROP_COUNT_];
+	struct util_ratelimit drop_logged[VRRP_DROP_COUNT_];
 	vrrp_engine_change_fn changed;
 	void *changed_ud;
 	struct vrrp_quorum_gate quorum;   /* may_hold NULL: no quorum */
@@ -66,8 +67,8 @@ struct vrrp_inst {
 	unsigned long garps_sent, garps_failed;
 	unsigned long transitions[VRRP_STATE_COUNT];
 	unsigned long drops[VRRP_DROP_COUNT_];
-	uint64_t drop_logged[VRRP_DROP_COUNT_]; /* rate limit: last log per reason */
-	uint64_t mismatch_logged;
+	struct util_ratelimit drop_logged[VRRP_DROP_COUNT_]; /* per reason */
+	struct util_ratelimit mismatch_logged;
 	/* FAULT has two sources: the instance's own (interface, tracked objects) and its sync
 	 * group's (another member's own fault); the state machine sees their union */
 	bool own_fault, pulled;

@@ -9,8 +9,6 @@
 #include "notify/runner.h"
 #include "vrrp/engine-int.h"
 
-#define ENGINE_LOG_EVERY_US (60ULL * 1000000ULL)
-
 static uint64_t engine_now(struct vrrp_engine *e)
 {
 	uint64_t now = 0;
@@ -24,16 +22,15 @@ static uint64_t engine_now(struct vrrp_engine *e)
 void engine_count_drop(struct vrrp_engine *e, struct vrrp_inst *in, enum vrrp_drop d,
 		       const struct vrrp_rx *rx)
 {
-	uint64_t now = engine_now(e), *last = in ? &in->drop_logged[d] : &e->drop_logged[d];
+	struct util_ratelimit *rl = in ? &in->drop_logged[d] : &e->drop_logged[d];
 	char a[64];
 
 	if (in)
 		in->drops[d]++;
 	else
 		e->drops[d]++;
-	if (*last && now - *last < ENGINE_LOG_EVERY_US)
+	if (!util_ratelimit(rl, engine_now(e), UTIL_LOG_EVERY_USEC))
 		return;
-	*last = now;
 	log_obj(d == VRRP_DROP_VRID ? LOG_DEBUG : LOG_WARNING, in ? in->c->name : "vrrp",
 		"advert from %s dropped: %s (logged once a minute)",
 		conf_addr_str(&rx->src, a, sizeof(a)), vrrp_drop_name(d));

@@ -12,8 +12,6 @@
 #include "daemon/log.h"
 #include "vrrp/engine-int.h"
 
-/* A drop reason or an address-list mismatch is logged at most this often per instance. */
-#define INST_LOG_EVERY_US (60ULL * 1000000ULL)
 
 uint64_t inst_now(const struct vrrp_inst *in)
 {
@@ -443,17 +441,16 @@ void inst_advert_in(struct vrrp_inst *in, const struct vrrp_advert *a, const str
 	}
 	/* RFC 5798 7.1: a different address list MAY be dropped and SHOULD be logged; keepalived
 	 * outside strict mode accepts it, and so do we, logging it once a minute */
-	if (now - in->mismatch_logged > INST_LOG_EVERY_US || !in->mismatch_logged) {
+	{
 		struct conf_addr list[VRRP_MAX_ADDRS];
 		size_t n = 0;
 
 		for (size_t i = 0; i < in->c->n_vips && n < VRRP_MAX_ADDRS; i++)
 			list[n++] = in->c->vips[i].addr;
-		if (!vrrp_pkt_addrs_match(a, list, n)) {
-			in->mismatch_logged = now;
+		if (!vrrp_pkt_addrs_match(a, list, n) &&
+		    util_ratelimit(&in->mismatch_logged, now, UTIL_LOG_EVERY_USEC))
 			log_obj(LOG_WARNING, in->c->name, "advert from %s lists other addresses than ours "
 				"(accepted, as keepalived does)", conf_addr_str(&rx->src, addr, sizeof(addr)));
-		}
 	}
 	inst_event(in, &ev);
 }
