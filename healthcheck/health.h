@@ -46,7 +46,8 @@ struct health_effect health_file_effect(long value, int weight, bool reverse);
 struct health;
 struct health_check;
 
-/* Called after a check's state (or a file's value) changed. */
+/* Called after a check's state changed, a file's value changed, or a pg_check learned new facts
+ * (a new LSN, a standby promoted): the quorum ranks members by them even when the state stays. */
 typedef void (*health_change_fn)(void *userdata, const struct health_check *c);
 
 struct health *health_new(sd_event *ev, health_change_fn changed, void *userdata);

@@ -342,6 +342,52 @@ START_TEST(test_want_master)
 }
 END_TEST
 
+/* quorum = yes: the gate starts shut, its opening is the election (MASTER at once, no down
+ * timer to wait for), and no advert takes MASTER away -- only the gate does. */
+START_TEST(test_gated)
+{
+	struct vrrp_fsm f;
+	struct vrrp_actions a;
+	struct vrrp_fsm_params p = {.version = 3, .priority = 255, .advert_cs = 100,
+				    .self = fsm_addr("10.0.0.2"), .gated = true};
+	struct vrrp_event closed = {.kind = VRRP_EV_GATE, .gate_open = false, .reason = "lease lost"};
+	struct vrrp_event open = {.kind = VRRP_EV_GATE, .gate_open = true, .reason = "leads"};
+
+	/* even the address owner waits for the quorum */
+	vrrp_fsm_init(&f, &p);
+	ck_assert(!f.gate_open);
+	fsm_ev(&f, VRRP_EV_STARTUP, 0, &a);
+	ck_assert_str_eq(fsm_kinds(&a), "T");
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	/* a master is heard and followed; the gate opening does not wait for it to go */
+	fsm_advert(&f, 100, 100, "10.0.0.9", 1 * SEC, &a);
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	vrrp_fsm_step(&f, &open, 1 * SEC + 10, &a);
+	ck_assert_str_eq(fsm_kinds(&a), "T+GA");
+	ck_assert_str_eq(a.v[0].reason, "leads");
+	ck_assert_int_eq(f.state, VRRP_MASTER);
+	/* a higher-priority advert (a stale leader, a foreign router) changes nothing */
+	p.priority = 100;
+	vrrp_fsm_init(&f, &p);
+	fsm_ev(&f, VRRP_EV_STARTUP, 0, &a);
+	vrrp_fsm_step(&f, &open, 0, &a);
+	ck_assert_int_eq(f.state, VRRP_MASTER);
+	fsm_advert(&f, 250, 100, "10.0.0.9", 2 * SEC, &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_int_eq(f.state, VRRP_MASTER);
+	ck_assert_uint_eq(f.adverts_received, 1);
+	/* the gate shutting is what ends it */
+	vrrp_fsm_step(&f, &closed, 3 * SEC, &a);
+	ck_assert_str_eq(fsm_kinds(&a), "Ta-");
+	ck_assert_str_eq(a.v[0].reason, "lease lost");
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+	/* its down timer running out with the gate shut makes no MASTER */
+	fsm_ev(&f, VRRP_EV_TIMER, vrrp_fsm_deadline(&f), &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_int_eq(f.state, VRRP_BACKUP);
+}
+END_TEST
+
 START_TEST(test_every_cell)
 {
 	/* No (state, event) pair crashes or produces an action list the executor cannot run. */
@@ -379,6 +425,7 @@ int main(void)
 	tcase_add_test(tc, test_master);
 	tcase_add_test(tc, test_fault_and_stop);
 	tcase_add_test(tc, test_gate_and_priority);
+	tcase_add_test(tc, test_gated);
 	tcase_add_test(tc, test_want_master);
 	tcase_add_test(tc, test_every_cell);
 	suite_add_tcase(s, tc);
