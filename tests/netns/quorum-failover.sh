@@ -10,8 +10,12 @@
 #     and the lease keep a returning node from disrupting).
 #  4. SIGSTOP of the leader: its VIP vanishes while it is frozen, a new leader takes over; SIGCONT:
 #     it steps down without ever holding the VIP again.
-#  5. datagrams from outside the cluster (no key, garbage, a replay): dropped and counted, nothing
-#     changes.
+#  5. datagrams from outside the cluster (garbage, another protocol version): dropped and
+#     counted, nothing changes.
+#  6. switchover: asked on a follower (forwarded to the leader), answered with the new leader once
+#     it is elected; the VIP moves with it. A switchover to no member is refused (exit 1).
+#  7. pause: cluster-wide (every member learns it), and while paused the death of the leader
+#     makes no new one; resume, and a leader is elected.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
@@ -37,25 +41,45 @@ for i in 1 2 3; do
 	} >"$KQ_DIR/h$i.ini"
 done
 
-# The observer: who holds the VIP, one line per change, until the test ends.
+# The observer: every host's addresses, one sample after the other, each line "TIME HOST 0|1".
+# The hosts are read one at a time, so a VIP that moves between two reads can look held twice;
+# proof of two holders is a host seen holding it between two consecutive samples of another host
+# that both saw it held.
 observe() {
-	local last="" now
+	local h a
 	while :; do
-		now=$(kq_vip_holders $VIP/24 h1 h2 h3)
-		if [[ $now != "$last" ]]; then
-			echo "$(date +%s.%N) ${now:--}"
-			last=$now
-		fi
-		sleep 0.003
+		for h in h1 h2 h3; do
+			# read whole, not piped into grep -q: with pipefail, grep leaving early would
+			# fail ip (SIGPIPE) and a held VIP would look absent
+			a=$(ip -n "${KQ_HOST_NS[$h]}" -o addr show dev eth0 2>/dev/null) || a=""
+			if [[ $a == *" $VIP/24 "* ]]; then
+				echo "$EPOCHREALTIME $h 1"
+			else
+				echo "$EPOCHREALTIME $h 0"
+			fi
+		done
+		sleep 0.002
 	done
 }
-observe >"$KQ_DIR/holders" 2>/dev/null &
+observe >"$KQ_DIR/samples" 2>/dev/null &
 KQ_PIDS+=("$!")
 check_never_two() {
-	if awk 'NF > 2 { bad = 1; print "two holders at " $0 } END { exit bad }' "$KQ_DIR/holders"; then
-		return 0
-	fi
-	kq_fail "the VIP was on two hosts at once: $(cat "$KQ_DIR/holders")"
+	local bad
+	bad=$(awk '
+		{ t = $1; h = $2; v = $3
+		  # h holds it now: note it in the span of every other host last seen holding it
+		  if (v == 1) for (o in last1) if (o != h && last1[o] != "") cand[o] = cand[o] " " h "@" t
+		  # o seen holding it again: whoever held it in between held it at the same time
+		  if (v == 1 && last1[h] != "" && cand[h] != "") {
+			print h " held the VIP from " last1[h] " to " t ", and so did" cand[h]; exit
+		  }
+		  cand[h] = ""
+		  last1[h] = v == 1 ? t : "" }' "$KQ_DIR/samples")
+	[[ -z $bad ]] || kq_fail "the VIP was on two hosts at once: $bad"
+}
+# holders_log: the changes of who holds the VIP, for the log.
+holders_log() {
+	awk '{ v[$2] = $3; s = ""; for (h in v) if (v[h] == 1) s = s (s == "" ? "" : "+") h; if (s != last) { printf "%s %s;", $1, (s == "" ? "-" : s); last = s } }' "$KQ_DIR/samples"
 }
 
 # leader NAME: the leader NAME's daemon knows, "null" when none, "-" when it cannot be asked.
@@ -107,8 +131,10 @@ kq_assert_jq "$L" .quorum.fencing kernel-lifetime
 kq_assert_jq "$L" '.quorum.members | length' 2
 kq_assert_jq "$L" '[.quorum.members[] | .reachable] | all' true
 # the VIP's lifetime is finite: the kernel drops it if nobody renews it
-ip -n "$(kq_ns "$L")" addr show dev eth0 | grep -A1 " $VIP/24 " | grep -q 'valid_lft [0-9]*sec' ||
-	kq_fail "the leader's VIP has no finite lifetime: $(ip -n "$(kq_ns "$L")" addr show dev eth0)"
+lft=$(ip -n "$(kq_ns "$L")" -j addr show dev eth0 | jq -r ".[].addr_info[] | select(.local == \"$VIP\") | .valid_life_time")
+if ! [[ $lft =~ ^[0-9]+$ ]] || ((lft > 2)); then
+	kq_fail "the leader's VIP has no short finite lifetime (valid_lft '$lft'): $(ip -n "$(kq_ns "$L")" addr show dev eth0)"
+fi
 
 # --- 2. kill -9 of the leader ----------------------------------------------------------------
 rest=()
@@ -160,4 +186,39 @@ kq_assert_jq "$L3" '(.quorum.dropped.mac // 0) + (.quorum.dropped.short // 0) + 
 kq_assert_jq "$L3" .quorum.term "$term3"
 kq_assert_jq "$L3" .quorum.role leader
 check_never_two
-kq_log "failover held: leaders $L -> $L2 -> $L3; holders: $(tr '\n' ';' <"$KQ_DIR/holders")"
+# --- 6. switchover ---------------------------------------------------------------------------
+F=""
+for h in h1 h2 h3; do [[ $h == "$L3" ]] || F=$h; done
+kq_assert_rc 0 kq_ctl "$F" switchover --to "$F"
+kq_assert_eq "$(jq -r .leader <<<"$KQ_OUT")" "$F" "switchover's answer"
+kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $F ]]" 5 "the VIP on $F after the switchover"
+kq_assert_eq "$(wait_leader 5 h1 h2 h3)" "$F" "the leader after the switchover"
+kq_assert_rc 1 kq_ctl "$F" switchover --to nosuchnode
+kq_assert_contains "$KQ_ERR" "no member of that name" "switchover to an unknown member"
+check_never_two
+
+# --- 7. pause --------------------------------------------------------------------------------
+kq_assert_rc 0 kq_ctl "$L3" pause
+kq_wait_for "[[ \$(kq_jq h1 .paused) == true && \$(kq_jq h2 .paused) == true && \$(kq_jq h3 .paused) == true ]]" 3 \
+	"every member paused"
+kq_assert_jq "$F" .quorum.role leader
+kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "$F" "VIP holders while paused"
+rest=()
+for h in h1 h2 h3; do [[ $h == "$F" ]] || rest+=("$h"); done
+rc=0
+kq_stop_daemon "$F" KILL || rc=$?
+kq_wait_for "[[ -z \$(kq_vip_holders $VIP/24 h1 h2 h3) ]]" 3 "the dead leader's VIP gone"
+# paused: three election timeouts and no election
+sleep 6
+for h in "${rest[@]}"; do
+	kq_assert_jq "$h" .quorum.role follower
+	kq_assert_jq "$h" .quorum.leader null
+	kq_assert_jq "$h" .instances[0].blocked_by paused
+done
+kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "" "VIP holders while paused without a leader"
+kq_assert_rc 0 kq_ctl "${rest[0]}" resume
+L4=$(wait_leader 10 "${rest[@]}")
+kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L4 ]]" 5 "the VIP on $L4 after resume"
+check_never_two
+
+kq_log "failover held: leaders $L -> $L2 -> $L3 -> $F (switchover) -> $L4 (after resume); holders: $(holders_log)"
