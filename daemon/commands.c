@@ -3,6 +3,7 @@
  * never a pretended success. */
 #include "daemon/daemon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/util.h"
@@ -19,7 +20,7 @@ static void commands_switchover_done(void *ud, const char *why, const char *lead
 {
 	struct commands_wait *w = ud;
 	json_object *o = NULL;
-	char *msg = NULL;
+	char *msg = NULL, secs[32];
 
 	if (why) {
 		msg = xasprintf("switchover failed: %s", why);
@@ -28,8 +29,8 @@ static void commands_switchover_done(void *ud, const char *why, const char *lead
 		json_object_object_add(o, "leader", json_object_new_string(leader));
 		json_object_object_add(o, "term", json_object_new_int64(
 			(int64_t)quorum_node_term(daemon_quorum(w->d))));
-		json_object_object_add(o, "seconds", json_object_new_double(
-			(double)(util_now_usec() - w->started) / 1e6));
+		snprintf(secs, sizeof(secs), "%.3f", (double)(util_now_usec() - w->started) / 1e6);
+		json_object_object_add(o, "seconds", json_object_new_double_s(atof(secs), secs));
 	}
 	ctl_server_answer(daemon_ctl(w->d), w->client, o, msg);
 	free(msg);

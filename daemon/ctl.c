@@ -104,14 +104,18 @@ static void ctl_client_request(struct ctl_client *c)
 	}
 	log_obj(LOG_DEBUG, "ctl", "request: %s", ctl_command_name(req.command));
 	req.client = c->id;
+	/* waiting already: a deferred answer may come before dispatch even returns */
+	c->deferred = true;
 	result = c->srv->dispatch(c->srv->userdata, &req, &error);
 	if (result == CTL_DEFERRED) {
+		if (c->out)
+			return;  /* answered at once, being written */
 		/* nothing more to read; a client that hangs up before the answer is dropped */
-		c->deferred = true;
 		sd_event_source_set_io_events(c->io, 0);
 		sd_event_source_set_time_relative(c->timer, CTL_DEFER_TIMEOUT_USEC);
 		return;
 	}
+	c->deferred = false;
 	if (!result) {
 		ctl_client_error(c, error ? error : "failed");
 		free(error);

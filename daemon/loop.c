@@ -240,7 +240,9 @@ static void daemon_on_change(void *ud)
 	struct daemon *d = ud;
 
 	daemon_want_fitness(d);
-	daemon_notify_status(d, NULL);
+	/* STATUS=stopping stays until the end */
+	if (!d->stopping)
+		daemon_notify_status(d, NULL);
 }
 
 /* A check changed (or a pg_check learned a new position): the instances that track it look

@@ -14,7 +14,8 @@
 #include "quorum/store.h"
 #include "quorum/transport.h"
 
-#define NODE_SECRET_MAX 4096
+/* as large as keepquorumd -t accepts (conf/files.c) */
+#define NODE_SECRET_MAX (64 * 1024)
 
 struct quorum_node {
 	sd_event *ev;
@@ -228,7 +229,7 @@ static int node_read_secret(const char *path, uint8_t **key, size_t *len, char *
 
 	if (r < 0) {
 		snprintf(err, err_len, "secret_file %s: %s", path, r == -EFBIG ?
-			 "larger than 4 KiB" : strerror(-r));
+			 "larger than 64 KiB" : strerror(-r));
 		return r;
 	}
 	/* a trailing newline is an editor's, not the key's */

@@ -129,6 +129,11 @@ void raft_start_transfer(struct quorum *q, int target, uint64_t now, struct quor
 		raft_transfer_end(q, false, QUORUM_NONE, "this node is not the leader", out);
 		return;
 	}
+	/* a paused successor would not campaign: the cluster would be left without a leader */
+	if (q->paused && !q->stopping) {
+		raft_transfer_end(q, false, QUORUM_NONE, "the cluster is paused: resume it first", out);
+		return;
+	}
 	if (target == QUORUM_NONE) {
 		target = lead_pick(q, now);
 		if (target == QUORUM_NONE) {
@@ -209,12 +214,14 @@ void raft_leader_timer(struct quorum *q, uint64_t now, struct quorum_actions *ou
 	lead_heartbeat(q, now, out);
 	if (q->xfer != QUORUM_XFER_NONE || q->stopping)
 		return;
-	if (!q->self_fit.healthy) {
+	if (q->paused) {
+		/* paused: no automatic hand-over either */
+	} else if (!q->self_fit.healthy) {
 		/* our own checks fail: the best healthy member takes over, if there is one */
 		to = lead_pick(q, now);
 		if (to != QUORUM_NONE)
 			raft_start_transfer(q, to, now, out);
-	} else if (q->p.preempt && !q->paused && now >= q->preempt_hold) {
+	} else if (q->p.preempt && now >= q->preempt_hold) {
 		lead_preempt(q, now, out);
 	}
 }

@@ -13,9 +13,10 @@
 #  5. datagrams from outside the cluster (garbage, another protocol version): dropped and
 #     counted, nothing changes.
 #  6. switchover: asked on a follower (forwarded to the leader), answered with the new leader once
-#     it is elected; the VIP moves with it. A switchover to no member is refused (exit 1).
-#  7. pause: cluster-wide (every member learns it), and while paused the death of the leader
-#     makes no new one; resume, and a leader is elected.
+#     it is elected; the VIP moves with it. A switchover to no member, or to the leader itself,
+#     is refused at once (exit 1).
+#  7. pause: cluster-wide (every member learns it); a switchover is refused while paused, and the
+#     death of the leader makes no new one; resume, and a leader is elected.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
@@ -195,6 +196,9 @@ kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $F ]]" 5 "the VIP on $F a
 kq_assert_eq "$(wait_leader 5 h1 h2 h3)" "$F" "the leader after the switchover"
 kq_assert_rc 1 kq_ctl "$F" switchover --to nosuchnode
 kq_assert_contains "$KQ_ERR" "no member of that name" "switchover to an unknown member"
+# refused by the core at once, on the leader itself: answered, not left waiting
+kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$F.sock" switchover --to "$F"
+kq_assert_contains "$KQ_ERR" "already the leader" "switchover to the leader"
 check_never_two
 
 # --- 7. pause --------------------------------------------------------------------------------
@@ -203,6 +207,10 @@ kq_wait_for "[[ \$(kq_jq h1 .paused) == true && \$(kq_jq h2 .paused) == true && 
 	"every member paused"
 kq_assert_jq "$F" .quorum.role leader
 kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "$F" "VIP holders while paused"
+# a paused successor would not campaign: refused rather than left leaderless
+kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$F.sock" switchover
+kq_assert_contains "$KQ_ERR" "paused" "switchover while paused"
+kq_assert_jq "$F" .quorum.role leader
 rest=()
 for h in h1 h2 h3; do [[ $h == "$F" ]] || rest+=("$h"); done
 rc=0
