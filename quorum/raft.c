@@ -213,6 +213,17 @@ static void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now,
 		raft_become_follower(q, "a higher term", now, out);
 }
 
+/* A member we can hear is eligible and further along: it should lead, not us (no data loss by
+ * choice of candidate). */
+static bool raft_member_ahead(const struct quorum *q, uint64_t now)
+{
+	for (unsigned i = 0; i < q->p.n_members; i++)
+		if (i != q->p.self && raft_fresh(q, i, now) && q->m[i].fit_known &&
+		    raft_fit_eligible(&q->m[i].fit) && raft_db_cmp(&q->m[i].fit, &q->self_fit) > 0)
+			return true;
+	return false;
+}
+
 /* May this node start a (pre-)election now? */
 static bool raft_may_campaign(const struct quorum *q, uint64_t now)
 {
@@ -221,12 +232,7 @@ static bool raft_may_campaign(const struct quorum *q, uint64_t now)
 	/* our own promise to the last leader (or our start) */
 	if (now < q->leader_contact + q->p.election_us)
 		return false;
-	/* a member we can hear is further along: let it win (no data loss by choice of candidate) */
-	for (unsigned i = 0; i < q->p.n_members; i++)
-		if (i != q->p.self && raft_fresh(q, i, now) && q->m[i].fit_known &&
-		    raft_fit_eligible(&q->m[i].fit) && raft_db_cmp(&q->m[i].fit, &q->self_fit) > 0)
-			return false;
-	return true;
+	return !raft_member_ahead(q, now);
 }
 
 static void raft_clear_grants(struct quorum *q)
@@ -376,6 +382,13 @@ static void raft_on_vote_resp(struct quorum *q, const struct quorum_msg *m, uint
 	q->m[m->from].granted = true;
 	if (raft_count_grants(q) < quorum_majority(q))
 		return;
+	/* the round's answers carry the voters' positions, refusals too: one that is further
+	 * along than we are (it refused us, say, while its last leader's promise ran) rules us out
+	 * as raft_may_campaign would have, had we known it when the round began */
+	if (raft_member_ahead(q, now)) {
+		raft_become_follower(q, "a member is further along", now, out);
+		return;
+	}
 	if (pre)
 		raft_start_election(q, false, now, out);
 	else
