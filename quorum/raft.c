@@ -205,6 +205,11 @@ static void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now,
 	q->term = term;
 	q->voted_for = QUORUM_NONE;
 	raft_persist(q, out);
+	/* a TIMEOUT_NOW speaks for its own term only: the leader that gave its lease up led that
+	 * term. Voters of a later term would take our transfer flag as that leader's word and skip
+	 * the lease rule while a leader of their own term holds a lease. (raft_start_election, the
+	 * other way our term moves on, drops it too.) */
+	q->xfer_pending = false;
 	if (q->xfer == QUORUM_XFER_AWAIT)
 		/* the successor's term, or a later one: either way someone campaigned */
 		q->xfer_deadline = now + q->p.election_us;
@@ -258,6 +263,7 @@ static void raft_start_election(struct quorum *q, bool transfer, uint64_t now,
 	q->term++;
 	q->voted_for = (int)q->p.self;
 	raft_persist(q, out);
+	q->xfer_pending = false;  /* its term is over (raft_adopt_term) */
 	raft_set_leader(q, QUORUM_NONE, out);
 	raft_set_role(q, QUORUM_CANDIDATE, transfer ? "leadership handed to us" : "pre-vote won",
 		      out);
