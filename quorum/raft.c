@@ -271,7 +271,12 @@ static void raft_start_election(struct quorum *q, bool transfer, uint64_t now,
 	q->transfer_vote = transfer;
 	q->elections++;
 	raft_clear_grants(q);
-	q->election_at = now + q->p.election_us + raft_random(q, q->p.heartbeat_us / 2 + 1);
+	/* Should this round fail, it is mostly a vote split between candidates of equal fitness
+	 * (their ranks tie; pre-votes do not conflict, so all of them got here), and they began
+	 * together: a retry jitter of HB/2 keeps them in step wherever the network takes longer
+	 * than that, round after round. Spread over half an election timeout, as in Raft, the
+	 * first to try again wins. */
+	q->election_at = now + q->p.election_us + raft_random(q, q->p.election_us / 2 + 1);
 	raft_broadcast(q, out, QUORUM_MSG_VOTE_REQ, q->term, transfer);
 	if (quorum_majority(q) == 1)
 		raft_become_leader(q, now, out);
