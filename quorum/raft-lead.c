@@ -43,6 +43,11 @@ void raft_become_leader(struct quorum *q, uint64_t now, struct quorum_actions *o
 	q->election_at = 0;
 	q->leader_since = now;
 	q->lease_until = 0;
+	if (q->xfer == QUORUM_XFER_AWAIT)
+		/* our successor never took over, we did: the hand-over ended and whoever asked for
+		 * it (keepquorumctl switchover) waits for its result */
+		raft_transfer_end(q, false, QUORUM_NONE, "the successor did not take over; this node "
+				  "was elected again", out);
 	q->xfer = QUORUM_XFER_NONE;
 	q->xfer_to = QUORUM_NONE;
 	q->xfer_pending = false;
