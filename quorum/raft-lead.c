@@ -43,6 +43,11 @@ void raft_become_leader(struct quorum *q, uint64_t now, struct quorum_actions *o
 	q->election_at = 0;
 	q->leader_since = now;
 	q->lease_until = 0;
+	if (q->xfer == QUORUM_XFER_AWAIT)
+		/* our successor never took over, we did: the hand-over ended and whoever asked for
+		 * it (keepquorumctl switchover) waits for its result */
+		raft_transfer_end(q, false, QUORUM_NONE, "the successor did not take over; this node "
+				  "was elected again", out);
 	q->xfer = QUORUM_XFER_NONE;
 	q->xfer_to = QUORUM_NONE;
 	q->xfer_pending = false;
@@ -174,7 +179,10 @@ void raft_on_released(struct quorum *q, uint64_t now, struct quorum_actions *out
 }
 
 /* A member of higher priority, healthy and reachable for preempt_delay, takes over (keepalived's
- * preemption, applied to the quorum). */
+ * preemption, applied to the quorum). It must follow our timeline: a standby always lags the
+ * primary a little, which the hand-over's catch-up closes, but one still on an older timeline
+ * has not followed our promotion (it may have diverged) and cannot catch up -- handing over to
+ * it would only demote us, fail, and start again after preempt_hold, over and over. */
 static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *out)
 {
 	int best = QUORUM_NONE;
@@ -182,7 +190,8 @@ static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *
 	for (unsigned i = 0; i < q->p.n_members; i++) {
 		struct quorum_member *m = &q->m[i];
 
-		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority) {
+		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority ||
+		    m->fit.timeline < q->self_fit.timeline) {
 			m->fitter_since = 0;
 			continue;
 		}

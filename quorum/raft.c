@@ -205,12 +205,28 @@ static void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now,
 	q->term = term;
 	q->voted_for = QUORUM_NONE;
 	raft_persist(q, out);
+	/* a TIMEOUT_NOW speaks for its own term only: the leader that gave its lease up led that
+	 * term. Voters of a later term would take our transfer flag as that leader's word and skip
+	 * the lease rule while a leader of their own term holds a lease. (raft_start_election, the
+	 * other way our term moves on, drops it too.) */
+	q->xfer_pending = false;
 	if (q->xfer == QUORUM_XFER_AWAIT)
 		/* the successor's term, or a later one: either way someone campaigned */
 		q->xfer_deadline = now + q->p.election_us;
 	raft_set_leader(q, QUORUM_NONE, out);
 	if (q->role == QUORUM_LEADER || q->role == QUORUM_CANDIDATE)
 		raft_become_follower(q, "a higher term", now, out);
+}
+
+/* A member we can hear is eligible and further along: it should lead, not us (no data loss by
+ * choice of candidate). */
+static bool raft_member_ahead(const struct quorum *q, uint64_t now)
+{
+	for (unsigned i = 0; i < q->p.n_members; i++)
+		if (i != q->p.self && raft_fresh(q, i, now) && q->m[i].fit_known &&
+		    raft_fit_eligible(&q->m[i].fit) && raft_db_cmp(&q->m[i].fit, &q->self_fit) > 0)
+			return true;
+	return false;
 }
 
 /* May this node start a (pre-)election now? */
@@ -221,12 +237,7 @@ static bool raft_may_campaign(const struct quorum *q, uint64_t now)
 	/* our own promise to the last leader (or our start) */
 	if (now < q->leader_contact + q->p.election_us)
 		return false;
-	/* a member we can hear is further along: let it win (no data loss by choice of candidate) */
-	for (unsigned i = 0; i < q->p.n_members; i++)
-		if (i != q->p.self && raft_fresh(q, i, now) && q->m[i].fit_known &&
-		    raft_fit_eligible(&q->m[i].fit) && raft_db_cmp(&q->m[i].fit, &q->self_fit) > 0)
-			return false;
-	return true;
+	return !raft_member_ahead(q, now);
 }
 
 static void raft_clear_grants(struct quorum *q)
@@ -252,6 +263,7 @@ static void raft_start_election(struct quorum *q, bool transfer, uint64_t now,
 	q->term++;
 	q->voted_for = (int)q->p.self;
 	raft_persist(q, out);
+	q->xfer_pending = false;  /* its term is over (raft_adopt_term) */
 	raft_set_leader(q, QUORUM_NONE, out);
 	raft_set_role(q, QUORUM_CANDIDATE, transfer ? "leadership handed to us" : "pre-vote won",
 		      out);
@@ -259,7 +271,12 @@ static void raft_start_election(struct quorum *q, bool transfer, uint64_t now,
 	q->transfer_vote = transfer;
 	q->elections++;
 	raft_clear_grants(q);
-	q->election_at = now + q->p.election_us + raft_random(q, q->p.heartbeat_us / 2 + 1);
+	/* Should this round fail, it is mostly a vote split between candidates of equal fitness
+	 * (their ranks tie; pre-votes do not conflict, so all of them got here), and they began
+	 * together: a retry jitter of HB/2 keeps them in step wherever the network takes longer
+	 * than that, round after round. Spread over half an election timeout, as in Raft, the
+	 * first to try again wins. */
+	q->election_at = now + q->p.election_us + raft_random(q, q->p.election_us / 2 + 1);
 	raft_broadcast(q, out, QUORUM_MSG_VOTE_REQ, q->term, transfer);
 	if (quorum_majority(q) == 1)
 		raft_become_leader(q, now, out);
@@ -376,6 +393,13 @@ static void raft_on_vote_resp(struct quorum *q, const struct quorum_msg *m, uint
 	q->m[m->from].granted = true;
 	if (raft_count_grants(q) < quorum_majority(q))
 		return;
+	/* the round's answers carry the voters' positions, refusals too: one that is further
+	 * along than we are (it refused us, say, while its last leader's promise ran) rules us out
+	 * as raft_may_campaign would have, had we known it when the round began */
+	if (raft_member_ahead(q, now)) {
+		raft_become_follower(q, "a member is further along", now, out);
+		return;
+	}
 	if (pre)
 		raft_start_election(q, false, now, out);
 	else
