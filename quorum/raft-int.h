@@ -1,5 +1,5 @@
-/* Shared by quorum/raft.c (terms, votes, followers and candidates) and quorum/raft-lead.c (the
- * leader: heartbeats, the lease, hand-over). Not for other modules. */
+/* Shared by quorum/raft.c (terms, followers and candidates), quorum/raft-vote.c (the voter) and
+ * quorum/raft-lead.c (the leader: heartbeats, the lease, hand-over). Not for other modules. */
 #pragma once
 
 #include "quorum/raft.h"
@@ -27,6 +27,17 @@ bool raft_fresh(const struct quorum *q, unsigned i, uint64_t now);
 bool raft_fit_eligible(const struct quorum_fitness *f);
 void raft_transfer_end(struct quorum *q, bool ok, int leader, const char *reason,
 		       struct quorum_actions *out);
+/* A higher term seen: Raft's rule, every role follows it (and the vote is cleared, durably). */
+void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now, struct quorum_actions *out);
+/* The answer to m: a vote, a pre-vote or a heartbeat ack, granted unless `why` says otherwise. */
+void raft_reply(struct quorum *q, struct quorum_actions *out, const struct quorum_msg *m,
+		enum quorum_msg_type type, enum quorum_refusal why);
+
+/* raft-vote.c */
+void raft_on_prevote_req(struct quorum *q, const struct quorum_msg *m, uint64_t now,
+			 struct quorum_actions *out);
+void raft_on_vote_req(struct quorum *q, const struct quorum_msg *m, uint64_t now,
+		      struct quorum_actions *out);
 
 /* raft-lead.c */
 void raft_become_leader(struct quorum *q, uint64_t now, struct quorum_actions *out);
