@@ -23,101 +23,15 @@ set -euo pipefail
 
 kq_require_netns
 kq_lab_create 4
-VIP=10.77.0.100
-KEY="$KQ_DIR/cluster.key"
-head -c 32 /dev/urandom | base64 >"$KEY"
-chmod 600 "$KEY"
-
-for i in 1 2 3; do
-	peers=""
-	for j in 1 2 3; do
-		[[ $j == "$i" ]] || peers+="${peers:+, }h$j@10.77.0.$j:5405"
-	done
-	{
-		kq_vrrp_ini "h$i" vi_51 "virtual_router_id = 51" "priority = 100" "advert_int = 1" \
-			"version = 3" "virtual_ipaddress = $VIP/24" "quorum = yes"
-		printf '[quorum]\nnode_id = h%s\nbind = 10.77.0.%s:5405\npeers = %s\nsecret_file = %s\n' \
-			"$i" "$i" "$peers" "$KEY"
-		printf 'heartbeat_interval = 0.1\nelection_timeout = 2\n'
-	} >"$KQ_DIR/h$i.ini"
-done
-
-# The observer: every host's addresses, one sample after the other, each line "TIME HOST 0|1".
-# The hosts are read one at a time, so a VIP that moves between two reads can look held twice;
-# proof of two holders is a host seen holding it between two consecutive samples of another host
-# that both saw it held.
-observe() {
-	local h a
-	while :; do
-		for h in h1 h2 h3; do
-			# read whole, not piped into grep -q: with pipefail, grep leaving early would
-			# fail ip (SIGPIPE) and a held VIP would look absent
-			a=$(ip -n "${KQ_HOST_NS[$h]}" -o addr show dev eth0 2>/dev/null) || a=""
-			if [[ $a == *" $VIP/24 "* ]]; then
-				echo "$EPOCHREALTIME $h 1"
-			else
-				echo "$EPOCHREALTIME $h 0"
-			fi
-		done
-		sleep 0.002
-	done
-}
-observe >"$KQ_DIR/samples" 2>/dev/null &
-KQ_PIDS+=("$!")
-check_never_two() {
-	local bad
-	bad=$(awk '
-		{ t = $1; h = $2; v = $3
-		  # h holds it now: note it in the span of every other host last seen holding it
-		  if (v == 1) for (o in last1) if (o != h && last1[o] != "") cand[o] = cand[o] " " h "@" t
-		  # o seen holding it again: whoever held it in between held it at the same time
-		  if (v == 1 && last1[h] != "" && cand[h] != "") {
-			print h " held the VIP from " last1[h] " to " t ", and so did" cand[h]; exit
-		  }
-		  cand[h] = ""
-		  last1[h] = v == 1 ? t : "" }' "$KQ_DIR/samples")
-	[[ -z $bad ]] || kq_fail "the VIP was on two hosts at once: $bad"
-}
-# holders_log: the changes of who holds the VIP, for the log.
-holders_log() {
-	awk '{ v[$2] = $3; s = ""; for (h in v) if (v[h] == 1) s = s (s == "" ? "" : "+") h; if (s != last) { printf "%s %s;", $1, (s == "" ? "-" : s); last = s } }' "$KQ_DIR/samples"
-}
-
-# leader NAME: the leader NAME's daemon knows, "null" when none, "-" when it cannot be asked.
-leader() {
-	local json
-	json=$(kq_status "$1" 2>/dev/null) || { echo -; return 0; }
-	jq -r '.quorum.leader' <<<"$json"
-}
-
-# agreed HOST...: true when every HOST names one leader among them, which says it leads with a
-# lease.
-agreed() {
-	local l h json
-	l=$(leader "$1")
-	# one of them (a frozen node is not asked: its control socket does not answer)
-	[[ " $* " == *" $l "* ]] || return 1
-	for h in "$@"; do
-		[[ $(leader "$h") == "$l" ]] || return 1
-	done
-	json=$(kq_status "$l" 2>/dev/null) || return 1
-	[[ $(jq -r '.quorum.role + " " + (.quorum.has_quorum | tostring)' <<<"$json") == "leader true" ]]
-}
-
-# wait_leader TIMEOUT HOST...: wait until the HOSTs agree on a leader; prints it.
-wait_leader() {
-	local t=$1
-	shift
-	kq_poll "agreed $*" "$t" ||
-		kq_fail "no common leader among $* within $t s: $(for h in "$@"; do echo "$h:"; kq_status "$h" 2>&1 | jq -c '.quorum | {role,term,leader,has_quorum,lease_remaining_ms}' 2>&1; done)"
-	leader "$1"
-}
-
-for i in 1 2 3; do kq_start_daemon "h$i" "$KQ_DIR/h$i.ini"; done
-for i in 1 2 3; do kq_wait_ready "h$i"; done
+# shellcheck source-path=SCRIPTDIR source=quorum-lib.sh
+. "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/quorum-lib.sh"
+VIP=$QL_VIP
+ql_cluster h1 h2 h3
+ql_observe
+ql_start
 
 # --- 1. election -----------------------------------------------------------------------------
-L=$(wait_leader 10 h1 h2 h3)
+L=$(ql_wait_leader 10 h1 h2 h3)
 kq_wait_state "$L" MASTER 3
 kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L ]]" 3 "the VIP on the leader $L only"
 term=$(kq_jq "$L" .quorum.term)
@@ -145,36 +59,36 @@ kq_stop_daemon "$L" KILL || rc=$?
 kq_assert_eq "$rc" 137 "exit status of $L after SIGKILL"
 # nobody removes it: the kernel does, when its lifetime runs out (at most ~1.5 s)
 kq_wait_for "! kq_has_addr $L $VIP/24" 3 "$L's VIP gone by its lifetime after SIGKILL"
-L2=$(wait_leader 10 "${rest[@]}")
+L2=$(ql_wait_leader 10 "${rest[@]}")
 kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L2 ]]" 5 "the VIP on the new leader $L2"
 term2=$(kq_jq "$L2" .quorum.term)
 ((term2 > term)) || kq_fail "the new leader's term $term2 is not above $term"
-check_never_two
+ql_check_never_two
 
 # --- 3. the killed node returns --------------------------------------------------------------
 kq_start_daemon "$L" "$KQ_DIR/$L.ini"
 kq_wait_ready "$L"
-kq_wait_for "[[ \$(leader $L) == $L2 ]]" 5 "$L follows $L2"
+kq_wait_for "[[ \$(ql_leader $L) == $L2 ]]" 5 "$L follows $L2"
 sleep 3
 kq_assert_jq "$L2" .quorum.term "$term2"
 kq_assert_jq "$L2" .quorum.role leader
 kq_assert_jq "$L" .instances[0].state BACKUP
-check_never_two
+ql_check_never_two
 
 # --- 4. SIGSTOP of the leader ----------------------------------------------------------------
 kq_signal "$L2" STOP
 kq_wait_for "! kq_has_addr $L2 $VIP/24" 3 "$L2's VIP gone by its lifetime while frozen"
 others=()
 for h in h1 h2 h3; do [[ $h == "$L2" ]] || others+=("$h"); done
-L3=$(wait_leader 10 "${others[@]}")
+L3=$(ql_wait_leader 10 "${others[@]}")
 kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L3 ]]" 5 "the VIP on $L3"
 kq_signal "$L2" CONT
-kq_wait_for "[[ \$(kq_jq $L2 .quorum.role) == follower && \$(leader $L2) == $L3 ]]" 5 \
+kq_wait_for "[[ \$(kq_jq $L2 .quorum.role) == follower && \$(ql_leader $L2) == $L3 ]]" 5 \
 	"$L2 thawed follows $L3"
 kq_assert_jq "$L2" .instances[0].state BACKUP
 sleep 1
-kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "$L3" "VIP holders after the thaw"
-check_never_two
+kq_assert_eq "$(kq_vip_holders "$VIP/24" h1 h2 h3)" "$L3" "VIP holders after the thaw"
+ql_check_never_two
 
 # --- 5. datagrams from outside the cluster ---------------------------------------------------
 term3=$(kq_jq "$L3" .quorum.term)
@@ -186,27 +100,27 @@ kq_wait_for "[[ \$(kq_jq $L3 '.quorum.dropped.version // 0') -ge 1 ]]" 3 "$L3: a
 kq_assert_jq "$L3" '(.quorum.dropped.mac // 0) + (.quorum.dropped.short // 0) + (.quorum.dropped.malformed // 0) >= 1' true
 kq_assert_jq "$L3" .quorum.term "$term3"
 kq_assert_jq "$L3" .quorum.role leader
-check_never_two
+ql_check_never_two
 # --- 6. switchover ---------------------------------------------------------------------------
 F=""
 for h in h1 h2 h3; do [[ $h == "$L3" ]] || F=$h; done
 kq_assert_rc 0 kq_ctl "$F" switchover --to "$F"
 kq_assert_eq "$(jq -r .leader <<<"$KQ_OUT")" "$F" "switchover's answer"
 kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $F ]]" 5 "the VIP on $F after the switchover"
-kq_assert_eq "$(wait_leader 5 h1 h2 h3)" "$F" "the leader after the switchover"
+kq_assert_eq "$(ql_wait_leader 5 h1 h2 h3)" "$F" "the leader after the switchover"
 kq_assert_rc 1 kq_ctl "$F" switchover --to nosuchnode
 kq_assert_contains "$KQ_ERR" "no member of that name" "switchover to an unknown member"
 # refused by the core at once, on the leader itself: answered, not left waiting
 kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$F.sock" switchover --to "$F"
 kq_assert_contains "$KQ_ERR" "already the leader" "switchover to the leader"
-check_never_two
+ql_check_never_two
 
 # --- 7. pause --------------------------------------------------------------------------------
 kq_assert_rc 0 kq_ctl "$L3" pause
 kq_wait_for "[[ \$(kq_jq h1 .paused) == true && \$(kq_jq h2 .paused) == true && \$(kq_jq h3 .paused) == true ]]" 3 \
 	"every member paused"
 kq_assert_jq "$F" .quorum.role leader
-kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "$F" "VIP holders while paused"
+kq_assert_eq "$(kq_vip_holders "$VIP/24" h1 h2 h3)" "$F" "VIP holders while paused"
 # a paused successor would not campaign: refused rather than left leaderless
 kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$F.sock" switchover
 kq_assert_contains "$KQ_ERR" "paused" "switchover while paused"
@@ -223,10 +137,10 @@ for h in "${rest[@]}"; do
 	kq_assert_jq "$h" .quorum.leader null
 	kq_assert_jq "$h" .instances[0].blocked_by paused
 done
-kq_assert_eq "$(kq_vip_holders $VIP/24 h1 h2 h3)" "" "VIP holders while paused without a leader"
+kq_assert_eq "$(kq_vip_holders "$VIP/24" h1 h2 h3)" "" "VIP holders while paused without a leader"
 kq_assert_rc 0 kq_ctl "${rest[0]}" resume
-L4=$(wait_leader 10 "${rest[@]}")
+L4=$(ql_wait_leader 10 "${rest[@]}")
 kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2 h3) == $L4 ]]" 5 "the VIP on $L4 after resume"
-check_never_two
+ql_check_never_two
 
-kq_log "failover held: leaders $L -> $L2 -> $L3 -> $F (switchover) -> $L4 (after resume); holders: $(holders_log)"
+kq_log "failover held: leaders $L -> $L2 -> $L3 -> $F (switchover) -> $L4 (after resume); holders: $(ql_holders_log)"
