@@ -15,6 +15,8 @@
 
 /* how often a hand-over looks whether the gated instances are down and demoted */
 #define DQ_RELEASE_POLL_USEC (10ULL * 1000ULL)
+/* the pg_checks answer within their own timeout; this only bounds a runner that would not */
+#define DQ_REFRESH_MAX_USEC (30ULL * 1000000ULL)
 
 struct dquorum {
 	sd_event *ev;
@@ -22,6 +24,7 @@ struct dquorum {
 	struct quorum_node *node;
 	sd_event_source *poll;
 	bool releasing;
+	uint64_t refresh_until;     /* releasing, demoted: waiting for the pg_checks until then */
 	void (*changed)(void *ud);
 	void *ud;
 };
@@ -73,18 +76,41 @@ static void dq_on_changed(void *ud)
 		q->changed(q->ud);
 }
 
+static void dq_poll_again(sd_event_source *s, uint64_t usec)
+{
+	sd_event_source_set_time(s, usec + DQ_RELEASE_POLL_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* A hand-over, step by step: the gated instances down and their demote run; then the pg_checks
+ * run once more, so that the position passed to the successor (which campaigns only once its
+ * database has caught up with it) is the one after the demote, not one interval old; then
+ * RELEASED. */
 static int dq_on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct dquorum *q = userdata;
 
 	if (!q->releasing)
 		return 0;
-	if (!vrrp_engine_quorum_idle(q->e)) {
-		sd_event_source_set_time(s, usec + DQ_RELEASE_POLL_USEC);
-		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-		return 0;
+	if (!q->refresh_until) {
+		if (!vrrp_engine_quorum_idle(q->e)) {
+			dq_poll_again(s, usec);
+			return 0;
+		}
+		q->refresh_until = usec + DQ_REFRESH_MAX_USEC;
+		vrrp_engine_quorum_refresh(q->e);
+	}
+	if (!vrrp_engine_quorum_refreshed(q->e)) {
+		if (usec < q->refresh_until) {
+			dq_poll_again(s, usec);
+			return 0;
+		}
+		log_obj(LOG_WARNING, "quorum", "the pg_checks did not answer after the demote: the "
+			"successor is given the last position they reported");
 	}
 	q->releasing = false;
+	q->refresh_until = 0;
+	dquorum_fitness(q);
 	log_obj(LOG_INFO, "quorum", "gated VIPs down and demoted: the successor may campaign");
 	quorum_node_released(q->node);
 	return 0;
@@ -98,6 +124,7 @@ static void dq_on_release(void *ud)
 	uint64_t now = util_now_usec();
 
 	q->releasing = true;
+	q->refresh_until = 0;
 	vrrp_engine_quorum_changed(q->e);
 	sd_event_source_set_time(q->poll, now);
 	sd_event_source_set_enabled(q->poll, SD_EVENT_ONESHOT);

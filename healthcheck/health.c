@@ -27,6 +27,7 @@ struct health_check {
 	struct health_script *script;
 	struct health_pg *pg;
 	bool due;                    /* the interval ended while a run was in progress */
+	uint64_t refresh_us;         /* health_refresh() asked at this time (0: not asked) */
 	uint64_t last_start_us, last_duration_us;
 	unsigned long runs, failures, timeouts, transitions;
 	char detail[192];
@@ -237,6 +238,8 @@ void health_done(void *userdata, const struct health_result *r)
 	if (r->timed_out)
 		c->timeouts++;
 	c->last_start_us = r->started_us;
+	if (c->refresh_us && r->started_us >= c->refresh_us)
+		c->refresh_us = 0;
 	c->last_duration_us = r->duration_us;
 	snprintf(c->detail, sizeof(c->detail), "%s", r->detail);
 	if (r->pg) {
@@ -251,6 +254,24 @@ void health_done(void *userdata, const struct health_result *r)
 		c->h->changed(c->h->changed_ud, c);
 	if (c->due)
 		health_start_run(c);
+}
+
+void health_refresh(struct health *h, enum health_kind kind, const char *name)
+{
+	struct health_check *c = health_lookup(h, kind, name);
+
+	if (!c || (!c->pg && !c->script))
+		return;
+	c->refresh_us = util_now_usec();
+	/* a run in progress began before: the next one, right after it, is the fresh one */
+	health_start_run(c);
+}
+
+bool health_refreshed(const struct health *h, enum health_kind kind, const char *name)
+{
+	const struct health_check *c = health_find(h, kind, name);
+
+	return !c || !c->refresh_us || (!c->pg && !c->script);
 }
 
 /* The user and group a script runs as: its own `user`, else [global] script_user. */

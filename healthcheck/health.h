@@ -68,6 +68,11 @@ const char *health_check_detail(const struct health_check *c);
 long health_file_value(const struct health_check *c);
 /* The facts of the last run of a pg_check that reached the server, NULL if none. */
 const struct health_pg_facts *health_pg_facts(const struct health_check *c);
+/* Run a check now, out of its interval (after one in progress, if any); health_refreshed() is
+ * true once a run that started after the call has reported -- at most the check's timeout
+ * later -- or when the check does not exist or does not run. */
+void health_refresh(struct health *h, enum health_kind kind, const char *name);
+bool health_refreshed(const struct health *h, enum health_kind kind, const char *name);
 
 /* The link monitor's view of a tracked interface (up: exists, up, has carrier). */
 void health_iface_report(struct health *h, const char *ifname, bool up, const char *detail);

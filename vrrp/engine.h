@@ -58,6 +58,10 @@ void vrrp_engine_quorum_fitness(const struct vrrp_engine *e, struct quorum_fitne
 void vrrp_engine_quorum_info(struct vrrp_engine *e, unsigned long long term, const char *leader);
 /* No gated instance is MASTER, and none has a hook queued or running: a hand-over may go on. */
 bool vrrp_engine_quorum_idle(const struct vrrp_engine *e);
+/* Run the pg_checks the gated instances track once more, and say when all have answered: the
+ * position a hand-over passes on is the one after the demote, not one interval old. */
+void vrrp_engine_quorum_refresh(struct vrrp_engine *e);
+bool vrrp_engine_quorum_refreshed(const struct vrrp_engine *e);
 
 /* SPEC.md's "instances" array, the sync groups' array ("sync_groups": name, state, members,
  * transitions), and the state of one instance by name (NULL if unknown). */

@@ -158,6 +158,49 @@ bool vrrp_engine_quorum_idle(const struct vrrp_engine *e)
 	return true;
 }
 
+/* Every pg_check a gated instance tracks, to f (with the engine's health). Returns false as soon
+ * as f does. */
+static bool gate_each_pg(const struct vrrp_engine *e,
+			 bool (*f)(struct health *h, const char *name))
+{
+	if (!e->health)
+		return true;
+	for (size_t i = 0; i < e->n_insts; i++) {
+		const struct vrrp_inst *in = e->insts[i];
+
+		if (!in->c->quorum)
+			continue;
+		for (size_t j = 0; j < in->c->n_track_scripts; j++) {
+			const struct conf_check *k = in->c->track_scripts[j].check;
+
+			if (k->kind == CONF_CHECK_PG && !f(e->health, k->name))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool gate_refresh_one(struct health *h, const char *name)
+{
+	health_refresh(h, HEALTH_PG, name);
+	return true;
+}
+
+static bool gate_refreshed_one(struct health *h, const char *name)
+{
+	return health_refreshed(h, HEALTH_PG, name);
+}
+
+void vrrp_engine_quorum_refresh(struct vrrp_engine *e)
+{
+	gate_each_pg(e, gate_refresh_one);
+}
+
+bool vrrp_engine_quorum_refreshed(const struct vrrp_engine *e)
+{
+	return gate_each_pg(e, gate_refreshed_one);
+}
+
 void vrrp_engine_quorum_info(struct vrrp_engine *e, unsigned long long term, const char *leader)
 {
 	notify_runner_quorum(e->notify, term, leader);

@@ -201,6 +201,59 @@ START_TEST(test_funnel)
 }
 END_TEST
 
+static int check_runs(struct health *h)
+{
+	json_object *st = health_status(h);
+	int n = json_object_get_int(json_object_object_get(json_object_array_get_idx(st, 0), "runs"));
+
+	json_object_put(st);
+	return n;
+}
+
+/* A hand-over runs the pg_checks once more and waits for a run that began after it asked: one
+ * in progress when it asks does not count. */
+START_TEST(test_refresh)
+{
+	char text[512];
+	struct conf *c = NULL;
+	struct conf_diags d = {0};
+	sd_event *ev = NULL;
+	struct health *h;
+	int before;
+
+	/* a server that is not there: each run fails at once, no waiting on a network */
+	snprintf(text, sizeof(text), "[pg_check db]\nconninfo = host=%s port=1 user=postgres\n"
+		 "interval = 60\ntimeout = 2\n", tu_dir());
+	ck_assert_int_eq(tu_load(text, &c, &d), 0);
+	ck_assert_int_ge(sd_event_new(&ev), 0);
+	h = health_new(ev, NULL, NULL);
+	/* not there, or not running: nothing to wait for */
+	ck_assert(health_refreshed(h, HEALTH_PG, "db"));
+	health_refresh(h, HEALTH_PG, "db");
+	health_apply(h, c);
+	/* the first run starts at once; the refresh asked while it runs waits for the next */
+	ck_assert_int_ge(sd_event_run(ev, 0), 0);
+	health_refresh(h, HEALTH_PG, "db");
+	ck_assert(!health_refreshed(h, HEALTH_PG, "db"));
+	while (check_runs(h) < 1)
+		ck_assert_int_ge(sd_event_run(ev, 5000000), 0);
+	ck_assert(!health_refreshed(h, HEALTH_PG, "db"));
+	while (!health_refreshed(h, HEALTH_PG, "db"))
+		ck_assert_int_ge(sd_event_run(ev, 5000000), 0);
+	ck_assert_int_eq(check_runs(h), 2);
+	/* idle: a refresh runs at once, out of its 60 s interval */
+	before = check_runs(h);
+	health_refresh(h, HEALTH_PG, "db");
+	ck_assert(!health_refreshed(h, HEALTH_PG, "db"));
+	while (!health_refreshed(h, HEALTH_PG, "db"))
+		ck_assert_int_ge(sd_event_run(ev, 5000000), 0);
+	ck_assert_int_eq(check_runs(h), before + 1);
+	health_free(h);
+	conf_free(c);
+	sd_event_unref(ev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("health");
@@ -211,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, test_file_effect);
 	tcase_add_test(tc, test_file_parse);
 	tcase_add_test(tc, test_funnel);
+	tcase_add_test(tc, test_refresh);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
