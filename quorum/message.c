@@ -48,6 +48,7 @@ static const char *const wire_type_names[] = {
 	[QUORUM_MSG_HEARTBEAT_ACK] = "heartbeat_ack",
 	[QUORUM_MSG_TIMEOUT_NOW] = "timeout_now",
 	[QUORUM_MSG_TRANSFER_REQ] = "transfer_req",
+	[QUORUM_MSG_TRANSFER_RESP] = "transfer_resp",
 };
 _Static_assert(ARRAY_SIZE(wire_type_names) == QUORUM_MSG_TYPE_END, "a type without a name");
 
@@ -60,6 +61,15 @@ static const char *const wire_refusal_names[] = {
 	[QUORUM_REFUSE_BEHIND] = "behind",
 	[QUORUM_REFUSE_PRIORITY] = "priority",
 	[QUORUM_REFUSE_FITTER] = "fitter",
+	[QUORUM_REFUSE_NOT_LEADER] = "not_leader",
+	[QUORUM_REFUSE_BUSY] = "busy",
+	[QUORUM_REFUSE_PAUSED] = "paused",
+	[QUORUM_REFUSE_NO_MEMBER] = "no_member",
+	[QUORUM_REFUSE_IS_LEADER] = "is_leader",
+	[QUORUM_REFUSE_UNREACHABLE] = "unreachable",
+	[QUORUM_REFUSE_WITNESS] = "witness",
+	[QUORUM_REFUSE_UNHEALTHY] = "unhealthy",
+	[QUORUM_REFUSE_NONE_ELIGIBLE] = "none_eligible",
 };
 _Static_assert(ARRAY_SIZE(wire_refusal_names) == QUORUM_REFUSE_END, "a refusal without a name");
 

@@ -42,6 +42,7 @@ enum quorum_msg_type {
 	QUORUM_MSG_HEARTBEAT_ACK,
 	QUORUM_MSG_TIMEOUT_NOW,     /* the leader to its successor: campaign at once */
 	QUORUM_MSG_TRANSFER_REQ,    /* a member to the leader: hand leadership to .target */
+	QUORUM_MSG_TRANSFER_RESP,   /* to that member: refused, and why (ref: its term) */
 	QUORUM_MSG_TYPE_END
 };
 const char *quorum_msg_type_name(enum quorum_msg_type t);
@@ -56,8 +57,8 @@ enum {
 	QUORUM_F_ALL = (1 << 6) - 1
 };
 
-/* Why a vote (or pre-vote, or heartbeat) was refused; carried for the log and for switchover's
- * answer. */
+/* Why a vote (or pre-vote, or heartbeat), or a hand-over asked by another member, was refused;
+ * carried for the log and for switchover's answer. */
 enum quorum_refusal {
 	QUORUM_REFUSE_NONE,
 	QUORUM_REFUSE_STALE_TERM,   /* the request's term is behind the voter's */
@@ -67,6 +68,16 @@ enum quorum_refusal {
 	QUORUM_REFUSE_BEHIND,       /* the candidate's database is behind the voter's */
 	QUORUM_REFUSE_PRIORITY,     /* as far along, lower priority than an eligible voter */
 	QUORUM_REFUSE_FITTER,       /* the voter sees another eligible member further along */
+	/* hand-overs (TRANSFER_RESP) */
+	QUORUM_REFUSE_NOT_LEADER,   /* the member asked is not the leader (of that term) */
+	QUORUM_REFUSE_BUSY,         /* a hand-over is already running */
+	QUORUM_REFUSE_PAUSED,       /* the cluster is paused: the successor would not campaign */
+	QUORUM_REFUSE_NO_MEMBER,    /* the target is not a member */
+	QUORUM_REFUSE_IS_LEADER,    /* the target is the leader already */
+	QUORUM_REFUSE_UNREACHABLE,  /* the leader has not heard the target for election_timeout */
+	QUORUM_REFUSE_WITNESS,      /* the target is a witness */
+	QUORUM_REFUSE_UNHEALTHY,    /* the target's checks fail or its database may not be promoted */
+	QUORUM_REFUSE_NONE_ELIGIBLE, /* no target named, and no member may take over */
 	QUORUM_REFUSE_END
 };
 const char *quorum_refusal_name(enum quorum_refusal r);

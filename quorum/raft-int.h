@@ -29,7 +29,8 @@ void raft_transfer_end(struct quorum *q, bool ok, int leader, const char *reason
 		       struct quorum_actions *out);
 /* A higher term seen: Raft's rule, every role follows it (and the vote is cleared, durably). */
 void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now, struct quorum_actions *out);
-/* The answer to m: a vote, a pre-vote or a heartbeat ack, granted unless `why` says otherwise. */
+/* The answer to m -- a vote, a pre-vote, a heartbeat ack, a hand-over refused -- granted unless
+ * `why` says otherwise; its ref is the heartbeat answered, or the term asked in. */
 void raft_reply(struct quorum *q, struct quorum_actions *out, const struct quorum_msg *m,
 		enum quorum_msg_type type, enum quorum_refusal why);
 
@@ -44,7 +45,12 @@ void raft_become_leader(struct quorum *q, uint64_t now, struct quorum_actions *o
 void raft_leader_timer(struct quorum *q, uint64_t now, struct quorum_actions *out);
 void raft_on_ack(struct quorum *q, const struct quorum_msg *m, uint64_t now,
 		 struct quorum_actions *out);
-/* Hand leadership over: to `target`, or to the best member (QUORUM_NONE). */
-void raft_start_transfer(struct quorum *q, int target, uint64_t now, struct quorum_actions *out);
+/* Hand leadership over: to `target`, or to the best member (QUORUM_NONE). Returns
+ * QUORUM_REFUSE_NONE when the hand-over began (or a stopping leader with nobody to hand to
+ * stepped down), else why not -- and nothing changed. */
+enum quorum_refusal raft_start_transfer(struct quorum *q, int target, uint64_t now,
+					struct quorum_actions *out);
+/* A refused hand-over's reason, as a sentence for the operator. */
+const char *raft_transfer_refusal_text(enum quorum_refusal why);
 void raft_on_released(struct quorum *q, uint64_t now, struct quorum_actions *out);
 uint64_t raft_lease_span(const struct quorum *q);

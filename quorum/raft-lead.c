@@ -110,55 +110,69 @@ static int lead_pick(const struct quorum *q, uint64_t now)
 	return best;
 }
 
-static const char *lead_why_not(const struct quorum *q, int target, uint64_t now)
+static enum quorum_refusal lead_why_not(const struct quorum *q, int target, uint64_t now)
 {
 	if (target < 0 || (unsigned)target >= q->p.n_members)
-		return "no such member";
+		return QUORUM_REFUSE_NO_MEMBER;
 	if ((unsigned)target == q->p.self)
-		return "this node is already the leader";
+		return QUORUM_REFUSE_IS_LEADER;
 	if (!raft_fresh(q, (unsigned)target, now) || !q->m[target].fit_known)
-		return "that member is unreachable";
+		return QUORUM_REFUSE_UNREACHABLE;
 	if (q->m[target].fit.witness)
-		return "that member is a witness";
+		return QUORUM_REFUSE_WITNESS;
 	if (!q->m[target].fit.healthy)
-		return "that member is not healthy (its checks fail, or its database may not be "
-		       "promoted)";
-	return NULL;
+		return QUORUM_REFUSE_UNHEALTHY;
+	return QUORUM_REFUSE_NONE;
 }
 
-void raft_start_transfer(struct quorum *q, int target, uint64_t now, struct quorum_actions *out)
+const char *raft_transfer_refusal_text(enum quorum_refusal why)
 {
-	const char *why;
+	switch (why) {
+	case QUORUM_REFUSE_NOT_LEADER: return "the member asked is not the leader";
+	case QUORUM_REFUSE_BUSY: return "a hand-over is already running";
+	case QUORUM_REFUSE_PAUSED: return "the cluster is paused: resume it first";
+	case QUORUM_REFUSE_NO_MEMBER: return "no such member";
+	case QUORUM_REFUSE_IS_LEADER: return "that member is already the leader";
+	case QUORUM_REFUSE_UNREACHABLE: return "that member is unreachable from the leader";
+	case QUORUM_REFUSE_WITNESS: return "that member is a witness";
+	case QUORUM_REFUSE_UNHEALTHY:
+		return "that member is not healthy (its checks fail, or its database may not be "
+		       "promoted)";
+	case QUORUM_REFUSE_NONE_ELIGIBLE:
+		return "no other member is eligible (healthy, reachable, not a witness)";
+	default: return quorum_refusal_name(why);
+	}
+}
 
-	if (q->role != QUORUM_LEADER) {
-		raft_transfer_end(q, false, QUORUM_NONE, "this node is not the leader", out);
-		return;
-	}
+enum quorum_refusal raft_start_transfer(struct quorum *q, int target, uint64_t now,
+					struct quorum_actions *out)
+{
+	enum quorum_refusal why;
+
+	if (q->role != QUORUM_LEADER)
+		return QUORUM_REFUSE_NOT_LEADER;
+	if (q->xfer != QUORUM_XFER_NONE)
+		return QUORUM_REFUSE_BUSY;
 	/* a paused successor would not campaign: the cluster would be left without a leader */
-	if (q->paused && !q->stopping) {
-		raft_transfer_end(q, false, QUORUM_NONE, "the cluster is paused: resume it first", out);
-		return;
-	}
+	if (q->paused && !q->stopping)
+		return QUORUM_REFUSE_PAUSED;
 	if (target == QUORUM_NONE) {
 		target = lead_pick(q, now);
 		if (target == QUORUM_NONE) {
-			if (q->stopping)
-				raft_become_follower(q, "stopping, with no member to hand over to",
-						     now, out);
-			else
-				raft_transfer_end(q, false, QUORUM_NONE, "no other member is eligible "
-						  "(healthy, reachable, not a witness)", out);
-			return;
+			if (!q->stopping)
+				return QUORUM_REFUSE_NONE_ELIGIBLE;
+			raft_become_follower(q, "stopping, with no member to hand over to", now, out);
+			return QUORUM_REFUSE_NONE;
 		}
-	} else if ((why = lead_why_not(q, target, now))) {
-		raft_transfer_end(q, false, QUORUM_NONE, why, out);
-		return;
+	} else if ((why = lead_why_not(q, target, now)) != QUORUM_REFUSE_NONE) {
+		return why;
 	}
 	/* the gate shuts at once; the caller takes the VIPs down, demotes, then says RELEASED, and
 	 * only then does the successor hear from us: our lease is given up before its election */
 	q->xfer = QUORUM_XFER_RELEASING;
 	q->xfer_to = target;
 	raft_act(out, QUORUM_ACT_RELEASE)->leader = target;
+	return QUORUM_REFUSE_NONE;
 }
 
 void raft_on_released(struct quorum *q, uint64_t now, struct quorum_actions *out)
@@ -202,7 +216,7 @@ static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *
 			best = (int)i;
 	}
 	if (best != QUORUM_NONE)
-		raft_start_transfer(q, best, now, out);
+		(void)raft_start_transfer(q, best, now, out);
 }
 
 void raft_leader_timer(struct quorum *q, uint64_t now, struct quorum_actions *out)
@@ -229,7 +243,7 @@ void raft_leader_timer(struct quorum *q, uint64_t now, struct quorum_actions *ou
 		/* our own checks fail: the best healthy member takes over, if there is one */
 		to = lead_pick(q, now);
 		if (to != QUORUM_NONE)
-			raft_start_transfer(q, to, now, out);
+			(void)raft_start_transfer(q, to, now, out);
 	} else if (q->p.preempt && now >= q->preempt_hold) {
 		lead_preempt(q, now, out);
 	}

@@ -196,6 +196,7 @@ void raft_transfer_end(struct quorum *q, bool ok, int leader, const char *reason
 	a->reason = reason;
 	q->xfer = QUORUM_XFER_NONE;
 	q->xfer_to = QUORUM_NONE;
+	q->xfer_asked = false;
 }
 
 void raft_adopt_term(struct quorum *q, uint64_t term, uint64_t now, struct quorum_actions *out)
@@ -367,11 +368,25 @@ static void raft_on_timeout_now(struct quorum *q, const struct quorum_msg *m, ui
 	raft_try_transfer_campaign(q, now, out);
 }
 
+/* A member asks us to hand over (its operator typed switchover there): it hears back only when
+ * we refuse; otherwise it sees the new leader. */
 static void raft_on_transfer_req(struct quorum *q, const struct quorum_msg *m, uint64_t now,
 				 struct quorum_actions *out)
 {
-	if (q->role == QUORUM_LEADER && m->b.term == q->term && q->xfer == QUORUM_XFER_NONE)
-		raft_start_transfer(q, m->target, now, out);
+	enum quorum_refusal why = QUORUM_REFUSE_NOT_LEADER;
+
+	if (q->role == QUORUM_LEADER && m->b.term == q->term)
+		why = raft_start_transfer(q, m->target, now, out);
+	if (why != QUORUM_REFUSE_NONE)
+		raft_reply(q, out, m, QUORUM_MSG_TRANSFER_RESP, why);
+}
+
+static void raft_on_transfer_resp(struct quorum *q, const struct quorum_msg *m,
+				  struct quorum_actions *out)
+{
+	if (!q->xfer_asked || m->b.granted || m->b.ref != q->term)
+		return;
+	raft_transfer_end(q, false, QUORUM_NONE, raft_transfer_refusal_text(m->b.reason), out);
 }
 
 /* The cluster's pause register: last writer wins by version, "paused" on a tie (the safe side). */
@@ -411,6 +426,7 @@ static void raft_on_message(struct quorum *q, const struct quorum_msg *m, uint64
 	case QUORUM_MSG_HEARTBEAT_ACK: raft_on_ack(q, m, now, out); break;
 	case QUORUM_MSG_TIMEOUT_NOW: raft_on_timeout_now(q, m, now, out); break;
 	case QUORUM_MSG_TRANSFER_REQ: raft_on_transfer_req(q, m, now, out); break;
+	case QUORUM_MSG_TRANSFER_RESP: raft_on_transfer_resp(q, m, out); break;
 	default: break;
 	}
 }
@@ -461,13 +477,13 @@ static void raft_on_pause(struct quorum *q, bool paused, struct quorum_actions *
 static void raft_on_transfer(struct quorum *q, int target, uint64_t now,
 			     struct quorum_actions *out)
 {
+	enum quorum_refusal why;
 	struct quorum_msg *m;
 
 	if (q->role == QUORUM_LEADER) {
-		if (q->xfer != QUORUM_XFER_NONE)
-			raft_transfer_end(q, false, QUORUM_NONE, "a hand-over is already running", out);
-		else
-			raft_start_transfer(q, target, now, out);
+		why = raft_start_transfer(q, target, now, out);
+		if (why != QUORUM_REFUSE_NONE)
+			raft_transfer_end(q, false, QUORUM_NONE, raft_transfer_refusal_text(why), out);
 		return;
 	}
 	if (q->leader == QUORUM_NONE || q->leader == (int)q->p.self ||
@@ -475,9 +491,10 @@ static void raft_on_transfer(struct quorum *q, int target, uint64_t now,
 		raft_transfer_end(q, false, QUORUM_NONE, "there is no leader to hand over from", out);
 		return;
 	}
-	/* ask the leader; the caller watches the leader change */
+	/* ask the leader; the caller watches the leader change, or hears its refusal */
 	m = raft_send(q, out, (unsigned)q->leader, QUORUM_MSG_TRANSFER_REQ);
 	m->target = target;
+	q->xfer_asked = true;
 }
 
 void quorum_init(struct quorum *q, const struct quorum_params *p, const struct quorum_persist *ps,
@@ -520,7 +537,7 @@ void quorum_step(struct quorum *q, const struct quorum_event *ev, uint64_t now,
 		q->stopping = true;
 		q->election_at = 0;
 		if (q->role == QUORUM_LEADER && q->xfer == QUORUM_XFER_NONE)
-			raft_start_transfer(q, QUORUM_NONE, now, out);
+			(void)raft_start_transfer(q, QUORUM_NONE, now, out);
 		else if (q->role == QUORUM_CANDIDATE)
 			raft_become_follower(q, "stopping", now, out);
 		break;

@@ -148,6 +148,7 @@ struct quorum {
 	int xfer_to;
 	uint64_t xfer_deadline;
 	bool xfer_pending;       /* successor: TIMEOUT_NOW received, not yet caught up */
+	bool xfer_asked;         /* a TRANSFER_REQ of ours went to the leader, unanswered */
 	struct quorum_fitness xfer_fit;
 	uint64_t preempt_hold;   /* no preemption before this: the last hand-over failed */
 	bool gate_open;          /* quorum_may_hold() at the end of the last step */

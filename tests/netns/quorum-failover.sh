@@ -124,6 +124,9 @@ kq_assert_eq "$(kq_vip_holders "$VIP/24" h1 h2 h3)" "$F" "VIP holders while paus
 # a paused successor would not campaign: refused rather than left leaderless
 kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$F.sock" switchover
 kq_assert_contains "$KQ_ERR" "paused" "switchover while paused"
+# asked on a follower: passed on, refused by the leader, and that refusal is the answer
+kq_assert_rc 1 timeout 10 "$KEEPQUORUMCTL" -s "$KQ_DIR/$L3.sock" switchover
+kq_assert_contains "$KQ_ERR" "paused" "switchover while paused, asked on a follower"
 kq_assert_jq "$F" .quorum.role leader
 rest=()
 for h in h1 h2 h3; do [[ $h == "$F" ]] || rest+=("$h"); done

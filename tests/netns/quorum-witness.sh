@@ -10,7 +10,8 @@
 #  4. the witness down and the follower partitioned: the leader has no majority left, so its
 #     lease ends and its VIP goes -- nobody holds it, as no majority exists. Heal, restart the
 #     witness: a leader again, the VIP back.
-#  5. switchover: to the other data host; a switchover to the witness is refused.
+#  5. switchover: to the other data host; a switchover to the witness, asked on the follower, is
+#     refused by the leader, and the refusal is the follower's answer.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
@@ -80,7 +81,8 @@ ql_check_never_two
 
 # --- 5. switchover ---------------------------------------------------------------------------
 T=$(other "$L3")
-kq_assert_rc 1 timeout 20 "$KEEPQUORUMCTL" -s "$KQ_DIR/$L3.sock" switchover --to h3
+# refused by the leader, asked on the follower: the leader's refusal is its answer, at once
+kq_assert_rc 1 timeout 10 "$KEEPQUORUMCTL" -s "$KQ_DIR/$T.sock" switchover --to h3
 kq_assert_contains "$KQ_ERR" "witness" "switchover to the witness"
 kq_assert_rc 0 kq_ctl "$L3" switchover --to "$T"
 kq_assert_eq "$(jq -r .leader <<<"$KQ_OUT")" "$T" "switchover's answer"

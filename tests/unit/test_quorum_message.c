@@ -383,9 +383,12 @@ START_TEST(test_names)
 {
 	static const char *const types[] = {"?", "prevote_req", "prevote_resp", "vote_req",
 					    "vote_resp", "heartbeat", "heartbeat_ack",
-					    "timeout_now", "transfer_req", "?"};
+					    "timeout_now", "transfer_req", "transfer_resp", "?"};
 	static const char *const refusals[] = {"none", "stale_term", "voted", "leader_alive",
-					       "ineligible", "behind", "priority", "fitter", "?"};
+					       "ineligible", "behind", "priority", "fitter",
+					       "not_leader", "busy", "paused", "no_member",
+					       "is_leader", "unreachable", "witness", "unhealthy",
+					       "none_eligible", "?"};
 	static const char *const drops[] = {"none", "short", "magic", "version", "mac",
 					    "malformed", "unknown_sender", "not_for_us", "replay",
 					    "?"};
