@@ -81,10 +81,19 @@ void raft_on_ack(struct quorum *q, const struct quorum_msg *m, uint64_t now,
 		q->lease_until = until;
 }
 
+/* Member i's database is on an older timeline than ours: it has not followed our promotion (it
+ * may have diverged), and the hand-over's catch-up could never end. */
+static bool lead_older_timeline(const struct quorum *q, unsigned i)
+{
+	const struct quorum_fitness *f = &q->m[i].fit;
+
+	return f->lsn_known && q->self_fit.lsn_known && f->timeline < q->self_fit.timeline;
+}
+
 static bool lead_candidate_ok(const struct quorum *q, unsigned i, uint64_t now)
 {
 	return i != q->p.self && raft_fresh(q, i, now) && q->m[i].fit_known &&
-	       raft_fit_eligible(&q->m[i].fit);
+	       raft_fit_eligible(&q->m[i].fit) && !lead_older_timeline(q, i);
 }
 
 /* The successor when none is named: the furthest along, then the highest priority. */
@@ -122,6 +131,8 @@ static enum quorum_refusal lead_why_not(const struct quorum *q, int target, uint
 		return QUORUM_REFUSE_WITNESS;
 	if (!q->m[target].fit.healthy)
 		return QUORUM_REFUSE_UNHEALTHY;
+	if (lead_older_timeline(q, (unsigned)target))
+		return QUORUM_REFUSE_BEHIND;
 	return QUORUM_REFUSE_NONE;
 }
 
@@ -138,6 +149,9 @@ const char *raft_transfer_refusal_text(enum quorum_refusal why)
 	case QUORUM_REFUSE_UNHEALTHY:
 		return "that member is not healthy (its checks fail, or its database may not be "
 		       "promoted)";
+	case QUORUM_REFUSE_BEHIND:
+		return "that member's database is on an older timeline than the leader's: it has not "
+		       "followed its promotion and cannot catch up";
 	case QUORUM_REFUSE_NONE_ELIGIBLE:
 		return "no other member is eligible (healthy, reachable, not a witness)";
 	default: return quorum_refusal_name(why);
@@ -193,10 +207,10 @@ void raft_on_released(struct quorum *q, uint64_t now, struct quorum_actions *out
 }
 
 /* A member of higher priority, healthy and reachable for preempt_delay, takes over (keepalived's
- * preemption, applied to the quorum). It must follow our timeline: a standby always lags the
- * primary a little, which the hand-over's catch-up closes, but one still on an older timeline
- * has not followed our promotion (it may have diverged) and cannot catch up -- handing over to
- * it would only demote us, fail, and start again after preempt_hold, over and over. */
+ * preemption, applied to the quorum). It must follow our timeline (lead_candidate_ok): a standby
+ * always lags the primary a little, which the hand-over's catch-up closes, but one still on an
+ * older timeline cannot catch up -- handing over to it would only demote us, fail, and start
+ * again after preempt_hold, over and over. */
 static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *out)
 {
 	int best = QUORUM_NONE;
@@ -204,8 +218,7 @@ static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *
 	for (unsigned i = 0; i < q->p.n_members; i++) {
 		struct quorum_member *m = &q->m[i];
 
-		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority ||
-		    m->fit.timeline < q->self_fit.timeline) {
+		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority) {
 			m->fitter_since = 0;
 			continue;
 		}
