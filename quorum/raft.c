@@ -450,6 +450,10 @@ static void raft_timer(struct quorum *q, uint64_t now, struct quorum_actions *ou
 	} else {
 		raft_arm_election(q, now > q->leader_contact + q->p.election_us ?
 					     now - q->p.election_us : q->leader_contact);
+		/* not while a member further along may still campaign: look again a heartbeat on,
+		 * not at every jitter's whim */
+		if (q->election_at < now + q->p.heartbeat_us)
+			q->election_at = now + q->p.heartbeat_us;
 	}
 }
 
