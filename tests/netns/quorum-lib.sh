@@ -10,12 +10,27 @@
 QL_HOSTS=()
 QL_MEMBERS=()
 QL_KEY="$KQ_DIR/cluster.key"
+# What ql_cluster writes may be extended (set these after sourcing, before ql_cluster):
+# QL_GLOBAL_EXTRA  ini lines for every member's [global] section (newline-separated)
+# QL_PRIORITY      a member's VRRP priority, by host (QL_PRIORITY[h1]=200); 100 if unset
+# QL_HOST_INI      the name of a function, called with each member's host name: what it prints
+#                  is appended to that member's ini (sections of its own, e.g. a [pg_check])
+QL_GLOBAL_EXTRA=""
+declare -gA QL_PRIORITY=()
+QL_HOST_INI=""
+
+# ql__global_extra: stdin to stdout, QL_GLOBAL_EXTRA added after the first router_id line (read
+# from the environment, not awk -v: no escape sequences are taken from it).
+ql__global_extra() {
+	QL_X=$QL_GLOBAL_EXTRA awk '{ print } /^router_id = / && !done {
+		if (ENVIRON["QL_X"] != "") print ENVIRON["QL_X"]; done = 1 }'
+}
 
 # ql_cluster MEMBER... [-- WITNESS...]: write $KQ_DIR/MEMBER.ini for a cluster of these lab hosts
 # (hN at 10.77.0.N, quorum port 5405, one shared key, heartbeat_interval 0.1, election_timeout
 # 2): every member but the witnesses gates vi_51 (VRID 51, the VIP) on the quorum. Extra ini
 # lines for every member's [quorum] section may be given in QL_QUORUM_EXTRA, for its instance in
-# QL_INSTANCE_EXTRA (newline-separated).
+# QL_INSTANCE_EXTRA (newline-separated); see also QL_GLOBAL_EXTRA, QL_PRIORITY, QL_HOST_INI.
 ql_cluster() {
 	local h j peers witnesses=() is_w
 	while (($#)); do
@@ -41,7 +56,8 @@ ql_cluster() {
 			if [[ $is_w == yes ]]; then
 				printf '[global]\nrouter_id = node-%s\n' "$h"
 			else
-				kq_vrrp_ini "$h" vi_51 "virtual_router_id = 51" "priority = 100" \
+				kq_vrrp_ini "$h" vi_51 "virtual_router_id = 51" \
+					"priority = ${QL_PRIORITY[$h]:-100}" \
 					"advert_int = 1" "version = 3" "virtual_ipaddress = $QL_VIP/24" \
 					"quorum = yes" "${QL_INSTANCE_EXTRA:-}"
 			fi
@@ -51,7 +67,11 @@ ql_cluster() {
 				"$QL_KEY"
 			printf 'witness = %s\n' "$is_w"
 			[[ -n ${QL_QUORUM_EXTRA:-} ]] && printf '%s\n' "$QL_QUORUM_EXTRA"
-		} >"$KQ_DIR/$h.ini"
+			if [[ -n $QL_HOST_INI ]]; then
+				printf '\n'
+				"$QL_HOST_INI" "$h"
+			fi
+		} | ql__global_extra >"$KQ_DIR/$h.ini"
 	done
 	return 0
 }
