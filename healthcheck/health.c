@@ -33,6 +33,7 @@ struct health_check {
 	char detail[192];
 	struct health_pg_facts facts;
 	bool facts_known;
+	bool last_ok;                /* the last run succeeded */
 	/* file */
 	long value;
 };
@@ -156,6 +157,11 @@ long health_file_value(const struct health_check *c)
 	return c->value;
 }
 
+bool health_check_last_ok(const struct health_check *c)
+{
+	return c->last_ok;
+}
+
 const struct health_pg_facts *health_pg_facts(const struct health_check *c)
 {
 	return c->facts_known ? &c->facts : NULL;
@@ -233,6 +239,7 @@ void health_done(void *userdata, const struct health_result *r)
 	bool moved = false;
 
 	c->runs++;
+	c->last_ok = r->ok;
 	if (!r->ok)
 		c->failures++;
 	if (r->timed_out)

@@ -66,6 +66,8 @@ enum health_kind health_check_kind(const struct health_check *c);
 const char *health_check_detail(const struct health_check *c);
 /* A tracked file's value (0 while the file is missing or holds no number). */
 long health_file_value(const struct health_check *c);
+/* The last run succeeded (false before any). */
+bool health_check_last_ok(const struct health_check *c);
 /* The facts of the last run of a pg_check that reached the server, NULL if none. */
 const struct health_pg_facts *health_pg_facts(const struct health_check *c);
 /* Run a check now, out of its interval (after one in progress, if any); health_refreshed() is

@@ -170,6 +170,7 @@ static uint16_t wire_flags(const struct quorum_body *b)
 	return (uint16_t)((b->fit.healthy ? QUORUM_F_HEALTHY : 0) |
 			  (b->fit.lsn_known ? QUORUM_F_LSN_KNOWN : 0) |
 			  (b->fit.witness ? QUORUM_F_WITNESS : 0) | (b->paused ? QUORUM_F_PAUSED : 0) |
+			  (b->fit.primary ? QUORUM_F_PRIMARY : 0) |
 			  (b->granted ? QUORUM_F_GRANTED : 0) | (b->transfer ? QUORUM_F_TRANSFER : 0));
 }
 
@@ -178,6 +179,7 @@ static void wire_set_flags(struct quorum_body *b, unsigned flags)
 	b->fit.healthy = flags & QUORUM_F_HEALTHY;
 	b->fit.lsn_known = flags & QUORUM_F_LSN_KNOWN;
 	b->fit.witness = flags & QUORUM_F_WITNESS;
+	b->fit.primary = flags & QUORUM_F_PRIMARY;
 	b->paused = flags & QUORUM_F_PAUSED;
 	b->granted = flags & QUORUM_F_GRANTED;
 	b->transfer = flags & QUORUM_F_TRANSFER;

@@ -54,7 +54,8 @@ enum {
 	QUORUM_F_PAUSED = 1 << 3,    /* the pause register's value */
 	QUORUM_F_GRANTED = 1 << 4,   /* responses and acks: yes */
 	QUORUM_F_TRANSFER = 1 << 5,  /* VOTE_REQ sent on the leader's TIMEOUT_NOW */
-	QUORUM_F_ALL = (1 << 6) - 1
+	QUORUM_F_PRIMARY = 1 << 6,   /* fitness: its database is a primary, not in recovery */
+	QUORUM_F_ALL = (1 << 7) - 1
 };
 
 /* Why a vote (or pre-vote, or heartbeat), or a hand-over asked by another member, was refused;
@@ -87,6 +88,7 @@ struct quorum_fitness {
 	bool healthy;
 	bool witness;
 	bool lsn_known;
+	bool primary;        /* with lsn_known: the database is a primary (not in recovery) */
 	uint8_t priority;
 	uint32_t timeline;
 	uint64_t lsn;

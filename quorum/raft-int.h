@@ -19,8 +19,8 @@ void raft_set_leader(struct quorum *q, int leader, struct quorum_actions *out);
 void raft_become_follower(struct quorum *q, const char *reason, uint64_t now,
 			  struct quorum_actions *out);
 void raft_arm_election(struct quorum *q, uint64_t from);
-/* -1, 0, 1: is a's database behind, level with, or ahead of b's (timeline, then LSN; a known
- * position is ahead of an unknown one). */
+/* -1, 0, 1: is a's database behind, level with, or ahead of b's (timeline, then a primary ahead
+ * of a standby, then LSN; a known position is ahead of an unknown one). */
 int raft_db_cmp(const struct quorum_fitness *a, const struct quorum_fitness *b);
 /* A member we heard from within election_timeout. */
 bool raft_fresh(const struct quorum *q, unsigned i, uint64_t now);

@@ -51,6 +51,10 @@ void raft_become_leader(struct quorum *q, uint64_t now, struct quorum_actions *o
 	q->xfer = QUORUM_XFER_NONE;
 	q->xfer_to = QUORUM_NONE;
 	q->xfer_pending = false;
+	q->floor_known = false;
+	q->mark_lsn = q->self_fit.lsn;
+	q->mark_tl = q->self_fit.timeline;
+	q->mark_at = now;
 	memset(q->hbs, 0, sizeof(q->hbs));
 	for (unsigned i = 0; i < q->p.n_members; i++)
 		q->m[i].fitter_since = 0;
@@ -96,6 +100,39 @@ static bool lead_candidate_ok(const struct quorum *q, unsigned i, uint64_t now)
 	       raft_fit_eligible(&q->m[i].fit) && !lead_older_timeline(q, i);
 }
 
+/* Our database position an election timeout or more ago (and less than two), in floor_lsn: a
+ * standby that replicates from us reaches it well within that; one whose WAL receiver stopped,
+ * or that follows someone else, falls behind it and stays there. A new timeline (our
+ * promotion) starts over: nobody can have followed it for that long. */
+static void lead_track_position(struct quorum *q, uint64_t now)
+{
+	if (!q->self_fit.lsn_known || q->self_fit.timeline != q->mark_tl) {
+		q->floor_known = false;
+		q->mark_lsn = q->self_fit.lsn;
+		q->mark_tl = q->self_fit.timeline;
+		q->mark_at = now;
+	} else if (now - q->mark_at >= q->p.election_us) {
+		q->floor_known = true;
+		q->floor_lsn = q->mark_lsn;
+		q->mark_lsn = q->self_fit.lsn;
+		q->mark_at = now;
+	}
+}
+
+/* Member i's database follows ours: on our timeline, at or past where we were an election
+ * timeout ago. Unknown until we have led that long; true when neither side has a database
+ * position to compare (priorities alone decide, as in keepalived). */
+static bool lead_following(const struct quorum *q, unsigned i, bool unknown)
+{
+	const struct quorum_fitness *f = &q->m[i].fit;
+
+	if (!f->lsn_known || !q->self_fit.lsn_known)
+		return !f->lsn_known && !q->self_fit.lsn_known;
+	if (f->timeline != q->self_fit.timeline)
+		return false;
+	return q->floor_known ? f->lsn >= q->floor_lsn : unknown;
+}
+
 /* The successor when none is named: the furthest along, then the highest priority. */
 static int lead_pick(const struct quorum *q, uint64_t now)
 {
@@ -131,7 +168,7 @@ static enum quorum_refusal lead_why_not(const struct quorum *q, int target, uint
 		return QUORUM_REFUSE_WITNESS;
 	if (!q->m[target].fit.healthy)
 		return QUORUM_REFUSE_UNHEALTHY;
-	if (lead_older_timeline(q, (unsigned)target))
+	if (lead_older_timeline(q, (unsigned)target) || !lead_following(q, (unsigned)target, true))
 		return QUORUM_REFUSE_BEHIND;
 	return QUORUM_REFUSE_NONE;
 }
@@ -150,8 +187,8 @@ const char *raft_transfer_refusal_text(enum quorum_refusal why)
 		return "that member is not healthy (its checks fail, or its database may not be "
 		       "promoted)";
 	case QUORUM_REFUSE_BEHIND:
-		return "that member's database is on an older timeline than the leader's: it has not "
-		       "followed its promotion and cannot catch up";
+		return "that member's database does not follow the leader's (an older timeline, or "
+		       "not where the leader was an election timeout ago): it could not catch up";
 	case QUORUM_REFUSE_NONE_ELIGIBLE:
 		return "no other member is eligible (healthy, reachable, not a witness)";
 	default: return quorum_refusal_name(why);
@@ -195,6 +232,10 @@ void raft_on_released(struct quorum *q, uint64_t now, struct quorum_actions *out
 
 	if (q->role != QUORUM_LEADER || q->xfer != QUORUM_XFER_RELEASING)
 		return;
+	/* our database is demoted now, whatever its last check said: were it still to count as
+	 * the primary, the successor -- a standby -- could never catch up with it */
+	q->self_fit.primary = false;
+	q->m[q->p.self].fit.primary = false;
 	/* our final position travels with it: the successor campaigns once it has caught up */
 	raft_send(q, out, to, QUORUM_MSG_TIMEOUT_NOW);
 	q->xfer = QUORUM_XFER_AWAIT;
@@ -218,7 +259,10 @@ static void lead_preempt(struct quorum *q, uint64_t now, struct quorum_actions *
 	for (unsigned i = 0; i < q->p.n_members; i++) {
 		struct quorum_member *m = &q->m[i];
 
-		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority) {
+		/* and it must be following us: the hand-over demotes us before the successor
+		 * catches up, and one that cannot would leave no primary at all */
+		if (!lead_candidate_ok(q, i, now) || m->fit.priority <= q->self_fit.priority ||
+		    !lead_following(q, i, false)) {
 			m->fitter_since = 0;
 			continue;
 		}
@@ -248,6 +292,7 @@ void raft_leader_timer(struct quorum *q, uint64_t now, struct quorum_actions *ou
 	if (now < q->heartbeat_at)
 		return;
 	lead_heartbeat(q, now, out);
+	lead_track_position(q, now);
 	if (q->xfer != QUORUM_XFER_NONE || q->stopping)
 		return;
 	if (q->paused) {

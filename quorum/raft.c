@@ -104,6 +104,12 @@ int raft_db_cmp(const struct quorum_fitness *a, const struct quorum_fitness *b)
 		return 0;
 	if (a->timeline != b->timeline)
 		return a->timeline > b->timeline ? 1 : -1;
+	/* a primary is ahead of every standby of its timeline: they replicate from it, and a
+	 * standby's LSN that looks level or ahead is only an older sample of the primary's. Left
+	 * out, an idle primary's standby ties with it and may be elected -- and promoted beside
+	 * it -- when a cluster starts. */
+	if (a->primary != b->primary)
+		return a->primary ? 1 : -1;
 	return a->lsn > b->lsn ? 1 : a->lsn < b->lsn ? -1 : 0;
 }
 

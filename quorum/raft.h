@@ -151,6 +151,12 @@ struct quorum {
 	bool xfer_asked;         /* a TRANSFER_REQ of ours went to the leader, unanswered */
 	struct quorum_fitness xfer_fit;
 	uint64_t preempt_hold;   /* no preemption before this: the last hand-over failed */
+	/* leader: our database position some time ago (lead_track_position), the mark a member
+	 * must have reached to count as following us */
+	bool floor_known;
+	uint64_t floor_lsn;
+	uint64_t mark_lsn, mark_at;
+	uint32_t mark_tl;
 	bool gate_open;          /* quorum_may_hold() at the end of the last step */
 	uint64_t rng;
 	unsigned long elections;  /* candidacies begun (pre-votes won) */

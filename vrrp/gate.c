@@ -113,6 +113,9 @@ static void gate_pg_fitness(const struct vrrp_inst *in, struct quorum_fitness *f
 		fit->lsn_known = true;
 		fit->timeline = f->timeline;
 		fit->lsn = f->lsn;
+		/* a primary now: a server stopped by demote answers no more, and its facts are
+		 * the last it gave */
+		fit->primary = !f->in_recovery && health_check_last_ok(c);
 		if (f->in_recovery && f->receive_known && f->receive_lsn > fit->lsn)
 			fit->lsn = f->receive_lsn;
 	}

@@ -59,6 +59,13 @@ void db_free(struct sim *s)
 	free(s->tl_fork);
 }
 
+static bool db_gate_open(const struct sim *s, unsigned i)
+{
+	const struct sim_node *nd = &s->node[i];
+
+	return nd->up && quorum_may_hold(&nd->q, sim_local(&nd->clk, s->now));
+}
+
 void db_fitness(const struct sim *s, unsigned i, struct quorum_fitness *f)
 {
 	const struct sim_db *d = &s->node[i].db;
@@ -72,14 +79,10 @@ void db_fitness(const struct sim *s, unsigned i, struct quorum_fitness *f)
 	if (d->lsn_known) {
 		f->timeline = d->tl;
 		f->lsn = d->lsn;
+		/* promoted when its gate opened, demoted when it shut (the daemon's hooks); told at
+		 * the next tick, as a pg_check would see it */
+		f->primary = s->primary == (int)i && db_gate_open(s, i);
 	}
-}
-
-static bool db_gate_open(const struct sim *s, unsigned i)
-{
-	const struct sim_node *nd = &s->node[i];
-
-	return nd->up && quorum_may_hold(&nd->q, sim_local(&nd->clk, s->now));
 }
 
 /* pg_promote: replay what was received, then a new timeline forks off here. */

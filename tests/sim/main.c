@@ -73,8 +73,10 @@ static void main_priorities(struct sim *s)
  *  - clocks run up to 1 % slow: timer spans take up to 2 rho longer in real time;
  *  - then a second of slack for the rounds themselves (ms each) and replay catching up.
  * Preemption waits for its target to follow the leader's timeline (a database tick or two
- * after the promotion; a diverged standby never does in a calm phase), then adds its delay, a
- * heartbeat to notice, up to 300 ms of demote, the successor's catch-up and its election. */
+ * after the promotion; a diverged standby never does in a calm phase) and to reach where the
+ * leader was an election timeout before (raft-lead.c lead_following: known from ET to 2 ET
+ * after the promotion, noticed at a heartbeat), then adds its delay, a heartbeat to notice,
+ * up to 300 ms of demote, the successor's catch-up and its election. */
 static void main_bounds(struct sim *s)
 {
 	uint64_t et = s->p.election_us, hb = s->p.heartbeat_us;
@@ -84,8 +86,8 @@ static void main_bounds(struct sim *s)
 	s->bound_elect = 300 * SIM_MS + hb + timers + timers * 2 * QUORUM_RHO_PPM / 1000000 + SIM_S;
 	s->bound_stable = s->bound_elect;
 	if (s->p.preempt)
-		s->bound_stable += 2 * DB_TICK_US + s->p.preempt_delay_us + hb + 300 * SIM_MS + et +
-				   SIM_S;
+		s->bound_stable += 2 * DB_TICK_US + 2 * et + hb + s->p.preempt_delay_us + hb +
+				   300 * SIM_MS + et + SIM_S;
 }
 
 static void main_setup(struct sim *s, uint64_t seed, char shape, uint64_t seconds)

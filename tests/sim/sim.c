@@ -212,7 +212,7 @@ static bool sim_fit_eq(const struct quorum_fitness *a, const struct quorum_fitne
 {
 	return a->healthy == b->healthy && a->witness == b->witness &&
 	       a->lsn_known == b->lsn_known && a->priority == b->priority &&
-	       a->timeline == b->timeline && a->lsn == b->lsn;
+	       a->timeline == b->timeline && a->lsn == b->lsn && a->primary == b->primary;
 }
 
 void sim_tell_fitness(struct sim *s, unsigned i)

@@ -68,6 +68,7 @@ static void assert_wire_eq(const struct quorum_wire *a, const struct quorum_wire
 	ck_assert_int_eq(a->b.fit.healthy, b->b.fit.healthy);
 	ck_assert_int_eq(a->b.fit.witness, b->b.fit.witness);
 	ck_assert_int_eq(a->b.fit.lsn_known, b->b.fit.lsn_known);
+	ck_assert_int_eq(a->b.fit.primary, b->b.fit.primary);
 	ck_assert_uint_eq(a->b.fit.priority, b->b.fit.priority);
 	ck_assert_uint_eq(a->b.fit.timeline, b->b.fit.timeline);
 	ck_assert_uint_eq(a->b.fit.lsn, b->b.fit.lsn);
@@ -159,6 +160,7 @@ START_TEST(test_round_trip)
 		m.b.fit.healthy = flags & QUORUM_F_HEALTHY;
 		m.b.fit.lsn_known = flags & QUORUM_F_LSN_KNOWN;
 		m.b.fit.witness = flags & QUORUM_F_WITNESS;
+		m.b.fit.primary = flags & QUORUM_F_PRIMARY;
 		m.b.paused = flags & QUORUM_F_PAUSED;
 		m.b.granted = flags & QUORUM_F_GRANTED;
 		m.b.transfer = flags & QUORUM_F_TRANSFER;
@@ -267,7 +269,7 @@ START_TEST(test_malformed_fields)
 		{3, 0},
 		{3, QUORUM_MSG_TYPE_END},
 		{3, 0xff},
-		{45, 0x43}, /* HEALTHY|LSN_KNOWN and the first unknown bit */
+		{45, 0x83}, /* HEALTHY|LSN_KNOWN and the first unknown bit */
 		{44, 0x80},
 		{47, QUORUM_REFUSE_END},
 		{47, 0xff},
