@@ -92,9 +92,10 @@ ql_check_never_two
 
 # --- 5. datagrams from outside the cluster ---------------------------------------------------
 term3=$(kq_jq "$L3" .quorum.term)
-kq_exec h4 bash -c "printf 'garbage' >/dev/udp/10.77.0.${L3#h}/5405"
-kq_exec h4 bash -c "printf 'KQ\\001\\005%0100d' 0 >/dev/udp/10.77.0.${L3#h}/5405"
-kq_exec h4 bash -c "printf 'KQ\\002\\005%0100d' 0 >/dev/udp/10.77.0.${L3#h}/5405"
+printf 'garbage' >"$KQ_DIR/d1"
+printf 'KQ\001\005%0100d' 0 >"$KQ_DIR/d2"
+printf 'KQ\002\005%0100d' 0 >"$KQ_DIR/d3"
+for d in d1 d2 d3; do ql_send h4 "$L3" "$KQ_DIR/$d"; done
 kq_wait_for "[[ \$(kq_jq $L3 '.quorum.dropped.magic // 0') -ge 1 ]]" 3 "$L3: a datagram dropped as magic"
 kq_wait_for "[[ \$(kq_jq $L3 '.quorum.dropped.version // 0') -ge 1 ]]" 3 "$L3: a datagram dropped as version"
 kq_assert_jq "$L3" '(.quorum.dropped.mac // 0) + (.quorum.dropped.short // 0) + (.quorum.dropped.malformed // 0) >= 1' true

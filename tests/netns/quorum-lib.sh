@@ -210,3 +210,10 @@ ql_heal() {
 	ns=$(kq_ns "$1") || exit 1
 	kq_setup ip netns exec "$ns" nft delete table inet kqpart
 }
+
+# ql_send FROM TO FILE: FILE's bytes as one UDP datagram from host FROM to TO's quorum port.
+# From a file, by cat: bash's printf may write its output in more than one piece, each its own
+# datagram.
+ql_send() {
+	kq_exec "$1" bash -c "cat '$3' >/dev/udp/10.77.0.${2#h}/5405"
+}

@@ -43,7 +43,11 @@ dgram=$(kq_capture_frames hb | head -n 1 | awk '{ print substr($2, 85) }')
 [[ ${dgram:0:4} == 4b51 ]] || kq_fail "the captured datagram is not the quorum's: $dgram"
 # send_hex HOST HEX: one datagram from h4 to HOST's quorum port
 send_hex() {
-	kq_exec h4 bash -c "printf \"\$(sed 's/../\\\\x&/g' <<<'$2')\" >/dev/udp/10.77.0.${1#h}/5405"
+	local esc="" i
+	for ((i = 0; i < ${#2}; i += 2)); do esc+="\\x${2:i:2}"; done
+	# shellcheck disable=SC2059 # the format is the data: \xHH escapes only
+	printf "$esc" >"$KQ_DIR/dgram"
+	ql_send h4 "$1" "$KQ_DIR/dgram"
 }
 replays=$(kq_jq "$F" '.quorum.dropped.replay // 0')
 macs=$(kq_jq "$F" '.quorum.dropped.mac // 0')
