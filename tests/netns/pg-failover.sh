@@ -76,24 +76,7 @@ kq_wait_for "[[ \$(kq_vip_holders $VIP/24 h1 h2) == h1 ]]" 15 "the VIP on h1 aft
 kq_assert_jq h1 '.instances[0] | [.db.role, .db.promote.ok] | @tsv' $'primary\ttrue'
 kq_wait_state h2 BACKUP 2
 
-# writer: INSERT seq, one new connection each time (as a client reconnecting after a failover
-# would), every 0.1 s; the seqs acknowledged go to acked, one a line
-: >"$KQ_DIR/acked"
-writer() {
-	local seq=0
-	while :; do
-		seq=$((seq + 1))
-		if ip netns exec "$(kq_ns h3)" "$KQ_PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 \
-			"host=$VIP port=$PORT user=postgres dbname=postgres connect_timeout=1" \
-			-c "INSERT INTO t VALUES ($seq)" >/dev/null 2>>"$KQ_DIR/writer.err"; then
-			echo "$seq" >>"$KQ_DIR/acked"
-		fi
-		sleep 0.1
-	done
-}
-writer &
-writer_pid=$!
-KQ_PIDS+=("$writer_pid")
+pg_writer_start h3 "$VIP" "$PORT" t
 kq_wait_for "[[ \$(wc -l <'$KQ_DIR/acked') -ge 10 ]]" 10 "ten writes through the VIP"
 
 # --- 2. h1 dies with its server: h2 promotes b, then takes the VIP -------------------------------
@@ -137,8 +120,7 @@ kq_wait_for "[[ \$(wc -l <'$KQ_DIR/acked') -ge $((acked_before + 10)) ]]" 15 \
 
 # --- 3. nothing acknowledged is lost --------------------------------------------------------------
 kq_log "3. every acknowledged write is in b"
-kill "$writer_pid"
-wait "$writer_pid" 2>/dev/null || true
+pg_writer_stop
 pg_psql b "SELECT seq FROM t ORDER BY seq" >"$KQ_DIR/in-b"
 missing=$(comm -23 <(sort "$KQ_DIR/acked") <(sort "$KQ_DIR/in-b") | wc -l)
 kq_assert_eq "$missing" 0 "acknowledged writes missing from b (of $(wc -l <"$KQ_DIR/acked"))"

@@ -168,24 +168,7 @@ kq_assert_eq "$(in_recovery db2)" f "db2 still the primary"
 
 # --- 3. db3 follows db2: h2 hands over to h3 --------------------------------------------------
 kq_log "3. the client writes through the VIP; db3 follows db2; h2 hands over to h3 (preemption)"
-# writer: INSERT seq through the VIP from h4, one new connection each time (as a client that
-# reconnects after a failover), every 0.1 s; the seqs acknowledged go to acked, one a line
-: >"$KQ_DIR/acked"
-writer() {
-	local seq=0
-	while :; do
-		seq=$((seq + 1))
-		if ip netns exec "$(kq_ns h4)" "$KQ_PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 \
-			"host=$VIP port=$PORT user=postgres dbname=postgres connect_timeout=1" \
-			-c "INSERT INTO w VALUES ($seq)" >/dev/null 2>>"$KQ_DIR/writer.err"; then
-			echo "$seq" >>"$KQ_DIR/acked"
-		fi
-		sleep 0.1
-	done
-}
-writer &
-writer_pid=$!
-KQ_PIDS+=("$writer_pid")
+pg_writer_start h4 "$VIP" "$PORT" w
 kq_wait_for "[[ \$(wc -l <'$KQ_DIR/acked') -ge 10 ]]" 10 "ten writes through the VIP, to db2"
 kq_assert_eq "$(kq_vip_holders "$VIP/24" h1 h2 h3)" h2 "VIP holders before db3 follows"
 kq_assert_eq "$(pg_psql db3 "SHOW recovery_target_timeline")" latest "db3's recovery_target_timeline"
@@ -206,8 +189,7 @@ if pg_running db2; then
 fi
 kq_wait_for "[[ \$(wc -l <'$KQ_DIR/acked') -ge $((acked_before + 10)) ]]" 15 \
 	"ten more writes through the VIP, now to db3"
-kill "$writer_pid"
-wait "$writer_pid" 2>/dev/null || true
+pg_writer_stop
 pg_psql db3 "SELECT seq FROM w ORDER BY seq" >"$KQ_DIR/in-db3"
 missing=$(comm -23 <(sort "$KQ_DIR/acked") <(sort "$KQ_DIR/in-db3") | tr '\n' ' ')
 kq_assert_eq "$missing" "" "acknowledged writes missing from db3 (of $(wc -l <"$KQ_DIR/acked"))"

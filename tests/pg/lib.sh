@@ -379,3 +379,32 @@ pg_lsn_num() {
 	[[ $1 =~ ^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$ ]] || kq_fail "not an LSN: '$1'"
 	echo $((16#${BASH_REMATCH[1]} * 4294967296 + 16#${BASH_REMATCH[2]}))
 }
+
+# pg_writer_start HOST ADDR PORT TABLE: a client in HOST's namespace that INSERTs 1, 2, 3, ...
+# into TABLE (one int column) at ADDR:PORT every 0.1 s, one new connection each time (as a
+# client reconnecting after a failover would); the numbers acknowledged go to $KQ_DIR/acked,
+# one a line. It runs until pg_writer_stop (or the test's end).
+pg_writer_start() {
+	local host=$1 addr=$2 port=$3 table=$4
+	: >"$KQ_DIR/acked"
+	(
+		seq=0
+		while :; do
+			seq=$((seq + 1))
+			if ip netns exec "$(kq_ns "$host")" "$KQ_PG_BINDIR/psql" -X -q -At \
+				-v ON_ERROR_STOP=1 \
+				"host=$addr port=$port user=postgres dbname=postgres connect_timeout=1" \
+				-c "INSERT INTO $table VALUES ($seq)" >/dev/null 2>>"$KQ_DIR/writer.err"; then
+				echo "$seq" >>"$KQ_DIR/acked"
+			fi
+			sleep 0.1
+		done
+	) &
+	PG_WRITER_PID=$!
+	KQ_PIDS+=("$PG_WRITER_PID")
+}
+
+pg_writer_stop() {
+	kill "$PG_WRITER_PID" 2>/dev/null || true
+	wait "$PG_WRITER_PID" 2>/dev/null || true
+}
