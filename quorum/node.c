@@ -265,6 +265,14 @@ static void node_params(struct quorum_node *n, const struct conf *c, struct quor
 	p->guard_us = QUORUM_GUARD_US;
 	p->preempt = preempt;
 	p->preempt_delay_us = (uint64_t)(delay * 1e6);
+	/* each member's place among all the names, sorted: the same order on every node */
+	for (unsigned i = 0; i < p->n_members; i++) {
+		const char *a = i ? qc->peers[i - 1].id : qc->node_id;
+
+		for (unsigned j = 0; j < p->n_members; j++)
+			if (strcmp(j ? qc->peers[j - 1].id : qc->node_id, a) < 0)
+				p->order[i]++;
+	}
 	if (getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
 		p->seed = util_now_usec() ^ ((uint64_t)getpid() << 32);
 }

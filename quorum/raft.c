@@ -155,9 +155,11 @@ static uint64_t raft_random(struct quorum *q, uint64_t below)
 }
 
 /* Fitness-ranked election timeouts (DESIGN.md): the fittest eligible member campaigns first, the
- * others one rank step later each, so elections rarely split and the best candidate wins. Never
- * less than election_timeout: a member may not vote, itself included, before its promise to the
- * last leader ran out. */
+ * others one rank step later each, so elections rarely split and the best candidate wins; equals
+ * go in the cluster's order of names (p.order), as a jitter of HB/2 alone leaves equals within
+ * a few ms of each other, and both win their pre-votes and split the vote. The leader does not
+ * count: the timer is for when it is gone. Never less than election_timeout: a member may not
+ * vote, itself included, before its promise to the last leader ran out. */
 void raft_arm_election(struct quorum *q, uint64_t from)
 {
 	uint64_t step = q->p.election_us / 8 > q->p.heartbeat_us ? q->p.election_us / 8
@@ -168,10 +170,16 @@ void raft_arm_election(struct quorum *q, uint64_t from)
 		q->election_at = 0;
 		return;
 	}
-	for (unsigned i = 0; i < q->p.n_members; i++)
-		if (i != q->p.self && q->m[i].fit_known && raft_fit_eligible(&q->m[i].fit) &&
-		    raft_fitness_cmp(&q->m[i].fit, &q->self_fit) > 0)
+	for (unsigned i = 0; i < q->p.n_members; i++) {
+		int c;
+
+		if (i == q->p.self || (int)i == q->leader || !q->m[i].fit_known ||
+		    !raft_fit_eligible(&q->m[i].fit))
+			continue;
+		c = raft_fitness_cmp(&q->m[i].fit, &q->self_fit);
+		if (c > 0 || (c == 0 && q->p.order[i] < q->p.order[q->p.self]))
 			rank++;
+	}
 	q->election_at = from + q->p.election_us + rank * step +
 			 raft_random(q, q->p.heartbeat_us / 2 + 1);
 }

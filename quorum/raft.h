@@ -44,6 +44,9 @@ struct quorum_params {
 	bool preempt;                /* hand over to an eligible member of higher priority */
 	uint64_t preempt_delay_us;   /* ... once it has been so for this long */
 	uint64_t seed;               /* for the election timeouts' jitter */
+	/* an order of the members that every node agrees on (by name): of members equally fit,
+	 * the first in it campaigns first, so that they do not split the vote. All 0: no order. */
+	unsigned order[QUORUM_MAX_MEMBERS];
 };
 
 /* What the node persisted last (quorum/store.c); given back at start. */

@@ -102,6 +102,9 @@ static void main_setup(struct sim *s, uint64_t seed, char shape, uint64_t second
 	s->end = seconds * SIM_S;
 	t = main_timing[sim_below(s, ARRAY_SIZE(main_timing))];
 	s->p.n_members = s->n;
+	/* members are numbered alike on every simulated node: their numbers are the order */
+	for (unsigned i = 0; i < s->n; i++)
+		s->p.order[i] = i;
 	s->p.heartbeat_us = t[0];
 	s->p.election_us = t[1];
 	s->p.margin_us = 5 * SIM_MS;
