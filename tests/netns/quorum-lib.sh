@@ -6,6 +6,8 @@
 # QL_VIP     the gated VIP (10.77.0.100 unless set before sourcing)
 # QL_HOSTS   the members that hold an instance -- the hosts the observer watches
 # QL_MEMBERS every member, witnesses included
+# QL_HEARTBEAT, QL_ELECTION_TIMEOUT  the members' heartbeat_interval and election_timeout (0.1
+#            and 2 unless set before ql_cluster)
 : "${QL_VIP:=10.77.0.100}"
 QL_HOSTS=()
 QL_MEMBERS=()
@@ -27,10 +29,11 @@ ql__global_extra() {
 }
 
 # ql_cluster MEMBER... [-- WITNESS...]: write $KQ_DIR/MEMBER.ini for a cluster of these lab hosts
-# (hN at 10.77.0.N, quorum port 5405, one shared key, heartbeat_interval 0.1, election_timeout
-# 2): every member but the witnesses gates vi_51 (VRID 51, the VIP) on the quorum. Extra ini
-# lines for every member's [quorum] section may be given in QL_QUORUM_EXTRA, for its instance in
-# QL_INSTANCE_EXTRA (newline-separated); see also QL_GLOBAL_EXTRA, QL_PRIORITY, QL_HOST_INI.
+# (hN at 10.77.0.N, quorum port 5405, one shared key, heartbeat_interval QL_HEARTBEAT (0.1),
+# election_timeout QL_ELECTION_TIMEOUT (2)): every member but the witnesses gates vi_51 (VRID
+# 51, the VIP) on the quorum. Extra ini lines for every member's [quorum] section may be given
+# in QL_QUORUM_EXTRA, for its instance in QL_INSTANCE_EXTRA (newline-separated); see also
+# QL_GLOBAL_EXTRA, QL_PRIORITY, QL_HOST_INI.
 ql_cluster() {
 	local h j peers witnesses=() is_w
 	while (($#)); do
@@ -63,8 +66,8 @@ ql_cluster() {
 			fi
 			printf '\n[quorum]\nnode_id = %s\nbind = 10.77.0.%s:5405\npeers = %s\n' \
 				"$h" "${h#h}" "$peers"
-			printf 'secret_file = %s\nheartbeat_interval = 0.1\nelection_timeout = 2\n' \
-				"$QL_KEY"
+			printf 'secret_file = %s\nheartbeat_interval = %s\nelection_timeout = %s\n' \
+				"$QL_KEY" "${QL_HEARTBEAT:-0.1}" "${QL_ELECTION_TIMEOUT:-2}"
 			printf 'witness = %s\n' "$is_w"
 			[[ -n ${QL_QUORUM_EXTRA:-} ]] && printf '%s\n' "$QL_QUORUM_EXTRA"
 			if [[ -n $QL_HOST_INI ]]; then
