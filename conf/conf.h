@@ -206,6 +206,19 @@ bool conf_instance_same(const struct conf_instance *a, const struct conf_instanc
 bool conf_quorum_same(const struct conf_quorum *a, const struct conf_quorum *b);
 const struct conf_check *conf_check_find(const struct conf *c, const char *name);
 
+/* schema.c: the section types of keepquorum.ini and the keys each accepts, exactly what the
+ * loader accepts (any other key is an error). Also read by the test that keeps keepquorum.ini(5)
+ * complete (tests/conf/man-keys.sh). */
+struct conf_schema_section {
+	const char *type;          /* "global", "vrrp_instance", ... (lower case) */
+	bool named;                /* written [TYPE NAME]; otherwise [TYPE] */
+	const char *const *keys;   /* NULL-terminated, lower case */
+};
+/* Every section type, in the order keepquorum.ini(5) describes them; ends with type NULL. */
+const struct conf_schema_section *conf_schema(void);
+/* The section type `type` (lower case), or NULL when there is none. */
+const struct conf_schema_section *conf_schema_find(const char *type);
+
 /* Address helpers, shared with the daemon. */
 int conf_addr_parse(const char *s, struct conf_addr *a);
 const char *conf_addr_str(const struct conf_addr *a, char *buf, size_t len);

@@ -1,5 +1,5 @@
-/* [vrrp_instance NAME]: keepalived's vrrp_instance, key for key, defaults and ranges as
- * keepalived 2.2.7 (RFC 3768 / RFC 5798 limits). */
+/* [vrrp_instance NAME]: keepalived's vrrp_instance, key for key (the keys: schema.c), defaults and
+ * ranges as keepalived 2.2.7 (RFC 3768 / RFC 5798 limits). */
 #include "conf/conf-int.h"
 
 #include <math.h>
@@ -8,14 +8,6 @@
 #include <strings.h>
 
 #include "common/util.h"
-
-static const char *const instance_keys[] = {
-	"state", "interface", "virtual_router_id", "priority", "advert_int", "version", "nopreempt",
-	"preempt_delay", "virtual_ipaddress", "unicast_src_ip", "unicast_peer", "auth_type",
-	"auth_pass", "track_interface", "track_script", "track_file", "quorum", "garp_master_delay",
-	"garp_master_repeat", "garp_master_refresh", "promote", "demote", "notify_master",
-	"notify_backup", "notify_fault", "notify_stop", "notify", "promote_timeout", "demote_timeout",
-	"notify_timeout", NULL};
 
 static const char *const instance_scopes[] = {"global", "site", "link", "host", "nowhere", NULL};
 
@@ -254,7 +246,6 @@ void section_instance(struct conf_reader *r, struct conf *c)
 	struct conf_instance *in;
 	const char *state;
 
-	reader_check_keys(r, instance_keys);
 	in = XAPPEND(c->instances, c->n_instances);
 	in->name = xstrdup(r->sec->name);
 	state = reader_raw(r, "state");

@@ -61,30 +61,28 @@ static void load_defaults(struct conf *c)
 
 static void load_section(struct conf_reader *r, struct conf *c)
 {
-	static const char *const named[] = {"vrrp_script", "pg_check", "vrrp_instance", "vrrp_sync_group"};
 	const struct scan_section *sec = r->sec;
-	bool is_named = false;
+	const struct conf_schema_section *schema = conf_schema_find(sec->type);
 
-	for (size_t i = 0; i < ARRAY_SIZE(named); i++)
-		is_named |= strcmp(sec->type, named[i]) == 0;
-	if (!is_named && strcmp(sec->type, "global") && strcmp(sec->type, "quorum")) {
+	if (!schema) {
 		reader_error(r, NULL, "unknown section type '%s' (known: global, quorum, vrrp_script, "
 			     "pg_check, vrrp_instance, vrrp_sync_group)", sec->type);
 		return;
 	}
-	if (is_named && !sec->name) {
+	if (schema->named && !sec->name) {
 		reader_error(r, NULL, "needs a name: [%s NAME]", sec->type);
 		return;
 	}
-	if (is_named && !val_name_ok(sec->name)) {
+	if (schema->named && !val_name_ok(sec->name)) {
 		reader_error(r, NULL, "'%s' is not a name (1 to 63 printable characters, no blanks or quotes)",
 			     sec->name);
 		return;
 	}
-	if (!is_named && sec->name) {
+	if (!schema->named && sec->name) {
 		reader_error(r, NULL, "[%s] takes no name", sec->type);
 		return;
 	}
+	reader_check_keys(r, schema->keys);
 	if (!strcmp(sec->type, "global"))
 		section_global(r, c);
 	else if (!strcmp(sec->type, "quorum"))

@@ -1,5 +1,6 @@
-/* [global], [quorum], [vrrp_script], [pg_check] and [vrrp_sync_group]: keys, defaults, ranges.
- * Defaults and ranges follow keepalived 2.2.7 where keepalived has the option. */
+/* [global], [quorum], [vrrp_script], [pg_check] and [vrrp_sync_group]: defaults and ranges (the
+ * keys each accepts: schema.c). Defaults and ranges follow keepalived 2.2.7 where keepalived has
+ * the option. */
 #include "conf/conf-int.h"
 
 #include <libpq-fe.h>
@@ -50,12 +51,9 @@ static char *sections_abs_path(struct conf_reader *r, const char *key)
 
 void section_global(struct conf_reader *r, struct conf *c)
 {
-	static const char *const keys[] = {"router_id", "script_user", "enable_script_security",
-					   "notify_fifo", "metrics_listen", NULL};
 	struct conf_global *g = &c->global;
 	char host[256] = "localhost";
 
-	reader_check_keys(r, keys);
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		strcpy(host, "localhost");
 	free(g->router_id);
@@ -115,11 +113,8 @@ static void sections_peers(struct conf_reader *r, struct conf_quorum *q)
 
 void section_quorum(struct conf_reader *r, struct conf *c)
 {
-	static const char *const keys[] = {"node_id", "bind", "peers", "witness", "secret_file",
-					   "heartbeat_interval", "election_timeout", NULL};
 	struct conf_quorum *q = xcalloc(1, sizeof(*q));
 
-	reader_check_keys(r, keys);
 	c->quorum = q;
 	q->node_id = reader_raw(r, "node_id") ? reader_str(r, "node_id", NULL) : NULL;
 	if (q->node_id && !val_node_name_ok(q->node_id))
@@ -186,13 +181,8 @@ static void sections_pg(struct conf_reader *r, struct conf_check *k)
 
 void section_check(struct conf_reader *r, struct conf *c, enum conf_check_kind kind)
 {
-	static const char *const script_keys[] = {"script", "interval", "timeout", "rise", "fall",
-						  "weight", "user", NULL};
-	static const char *const pg_keys[] = {"conninfo", "interval", "timeout", "rise", "fall",
-					      "weight", "max_lag", NULL};
 	struct conf_check *k;
 
-	reader_check_keys(r, kind == CONF_CHECK_SCRIPT ? script_keys : pg_keys);
 	k = XAPPEND(c->checks, c->n_checks);
 	k->kind = kind;
 	k->name = xstrdup(r->sec->name);
@@ -212,14 +202,11 @@ void section_check(struct conf_reader *r, struct conf *c, enum conf_check_kind k
 
 void section_group(struct conf_reader *r, struct conf *c)
 {
-	static const char *const keys[] = {"group", "notify_master", "notify_backup", "notify_fault",
-					   "notify_stop", "notify", "notify_timeout", NULL};
 	static const enum conf_hook hooks[] = {CONF_HOOK_NOTIFY_MASTER, CONF_HOOK_NOTIFY_BACKUP,
 					       CONF_HOOK_NOTIFY_FAULT, CONF_HOOK_NOTIFY_STOP,
 					       CONF_HOOK_NOTIFY};
 	struct conf_group *g;
 
-	reader_check_keys(r, keys);
 	g = XAPPEND(c->groups, c->n_groups);
 	g->name = xstrdup(r->sec->name);
 	if (reader_require(r, "group")) {
