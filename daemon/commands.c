@@ -1,6 +1,5 @@
 /* What each control command does. A command whose subsystem is not there (the quorum without a
- * [quorum] section, metrics not built yet) refuses with a reason (keepquorumctl exits 1):
- * never a pretended success. */
+ * [quorum] section) refuses with a reason (keepquorumctl exits 1): never a pretended success. */
 #include "daemon/daemon.h"
 
 #include <stdio.h>
@@ -8,6 +7,7 @@
 
 #include "common/util.h"
 #include "daemon/ctl.h"
+#include "daemon/metrics.h"
 #include "quorum/node.h"
 
 struct commands_wait {
@@ -71,6 +71,17 @@ static json_object *commands_pause(struct daemon *d, bool paused)
 	return o;
 }
 
+/* {"text": the exposition}: keepquorumctl prints the text as it is, not JSON-quoted. */
+static json_object *commands_metrics(const struct daemon *d)
+{
+	json_object *o = json_object_new_object();
+	char *text = metrics_text(d);
+
+	json_object_object_add(o, "text", json_object_new_string(text));
+	free(text);
+	return o;
+}
+
 json_object *commands_dispatch(void *userdata, const struct ctl_request *req, char **error)
 {
 	struct daemon *d = userdata;
@@ -99,8 +110,7 @@ json_object *commands_dispatch(void *userdata, const struct ctl_request *req, ch
 			return commands_switchover(d, req, error);
 		return commands_pause(d, req->command == CTL_CMD_PAUSE);
 	case CTL_CMD_METRICS:
-		*error = xasprintf("metrics are not available yet in keepquorum %s", PACKAGE_VERSION);
-		return NULL;
+		return commands_metrics(d);
 	}
 	*error = xstrdup("unknown command");
 	return NULL;

@@ -90,10 +90,16 @@ kq_assert_jq h1 '.instances[0].blocked_by' null
 kq_assert_rc 0 kq_ctl h1 status
 kq_assert_contains "$KQ_OUT" vi_51 "human status"
 kq_assert_contains "$KQ_OUT" kqnode1 "human status"
-for cmd in switchover pause metrics; do
+for cmd in switchover pause; do
 	kq_assert_rc 1 kq_ctl h1 "$cmd"
 	[[ -n $KQ_ERR ]] || kq_fail "keepquorumctl $cmd was refused without a reason on stderr"
 done
+# metrics: the raw exposition (not JSON); without a [quorum] section no quorum family at all
+kq_assert_rc 0 kq_ctl h1 metrics
+kq_assert_contains "$KQ_OUT" "# TYPE keepquorum_vrrp_state gauge" "keepquorumctl metrics"
+kq_assert_contains "$KQ_OUT" 'keepquorum_vrrp_state{instance="vi_51"} ' "keepquorumctl metrics"
+[[ $KQ_OUT != *keepquorum_quorum_* ]] ||
+	kq_fail "keepquorumctl metrics shows quorum metrics without a [quorum] section: $KQ_OUT"
 kq_assert_rc 2 "$KEEPQUORUMCTL" -s "$KQ_DIR/absent.sock" status
 kq_assert_contains "$KQ_ERR" "is keepquorumd running" "keepquorumctl's stderr for an absent socket"
 

@@ -43,6 +43,19 @@ for h in h1 h2 h3; do
 	kq_assert_jq "$h" .instances[0].blocked_by no-quorum
 done
 kq_assert_jq "$L" .quorum.fencing kernel-lifetime
+# metrics agree with status: the leader's instance MASTER (2), a follower's BACKUP (1)
+for h in h1 h2 h3; do
+	kq_assert_rc 0 kq_ctl "$h" metrics
+	if [[ $h == "$L" ]]; then
+		want_state=2 want_leader=1
+	else
+		want_state=1 want_leader=0
+	fi
+	kq_assert_contains "$KQ_OUT" $'\nkeepquorum_vrrp_state{instance="vi_51"} '"$want_state"$'\n' "$h's metrics"
+	kq_assert_contains "$KQ_OUT" $'\nkeepquorum_quorum_is_leader '"$want_leader"$'\n' "$h's metrics"
+	kq_assert_contains "$KQ_OUT" $'\nkeepquorum_quorum_has_quorum 1\n' "$h's metrics"
+	kq_assert_contains "$KQ_OUT" $'\nkeepquorum_quorum_term '"$term"$'\n' "$h's metrics"
+done
 kq_assert_jq "$L" '.quorum.members | length' 2
 kq_assert_jq "$L" '[.quorum.members[] | .reachable] | all' true
 # the VIP's lifetime is finite: the kernel drops it if nobody renews it
