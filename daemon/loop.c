@@ -359,6 +359,11 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 	log_notice("keepquorumd %s started: %s, %zu instance%s, node %s", PACKAGE_VERSION, opts->config,
 		   conf->n_instances, conf->n_instances == 1 ? "" : "s",
 		   conf->quorum ? conf->quorum->node_id : conf->global.router_id);
+	if (conf->global.metrics_listen_set)
+		/* SPEC.md promises the endpoint; until it exists, say so rather than listen silently
+		 * nowhere */
+		log_warning("metrics_listen is set, but this version serves no HTTP endpoint yet: "
+			    "keepquorumctl metrics prints the same text");
 	daemon_notify_status(&d, "READY=1\n");
 	r = sd_event_loop(d.ev);
 	if (r < 0) {
