@@ -93,10 +93,20 @@ static void health_pg_finish(struct health_pg *p, bool ok, bool timed_out, const
 	va_start(ap, fmt);
 	vsnprintf(p->result.detail, sizeof(p->result.detail), fmt, ap);
 	va_end(ap);
+	p->result.duration_us = util_now_usec() - p->result.started_us;
+	if (!timed_out && p->result.duration_us >= p->timeout_us) {
+		/* the answer and the timeout fell due in one turn of the loop, the answer read
+		 * first: it came too late all the same, and a run never lasts its timeout and
+		 * counts */
+		ok = false;
+		timed_out = true;
+		snprintf(p->result.detail, sizeof(p->result.detail),
+			 "timed out after %.1f s (the answer came as the time ran out)",
+			 (double)p->timeout_us / 1e6);
+	}
 	p->result.ok = ok;
 	p->result.timed_out = timed_out;
 	p->result.pg = ok ? &p->facts : NULL;
-	p->result.duration_us = util_now_usec() - p->result.started_us;
 	p->timer = sd_event_source_disable_unref(p->timer);
 	if (ok)
 		p->io = sd_event_source_disable_unref(p->io);   /* idle: nothing to watch */
