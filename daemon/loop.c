@@ -1,6 +1,6 @@
 /* The daemon's life: set up, run the sd-event loop, reload, stop. Signals arrive through the loop
- * (signalfd), never in async handlers; the watchdog is fed by the loop itself, so a stuck loop
- * stops feeding it and systemd restarts us. */
+ * (signalfd), never in async handlers; the watchdog is fed by the loop itself (watchdog.c), so a
+ * stuck loop stops feeding it and systemd kills and restarts us. */
 #include "daemon/daemon.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "daemon/ctl.h"
 #include "daemon/log.h"
 #include "daemon/quorum.h"
+#include "daemon/watchdog.h"
 #include "healthcheck/health.h"
 #include "vrrp/engine.h"
 
@@ -29,6 +30,7 @@ struct daemon {
 	struct vrrp_engine *vrrp;
 	struct health *health;
 	struct dquorum *quorum;     /* NULL: no [quorum] section */
+	struct watchdog *watchdog;  /* NULL: no WATCHDOG_USEC */
 	sd_event_source *fitness;   /* deferred: recompute this node's fitness for the quorum */
 	int pid_fd;
 	unsigned long long started_usec;
@@ -111,7 +113,9 @@ int daemon_reload(struct daemon *d, char **error)
 	r = conf_load(d->opts.config, &c, &diags);
 	if (r < 0) {
 		daemon_print_diags(&diags, true);
-		log_error("reload refused: %zu problem%s in %s; still running the previous config",
+		log_event(LOG_ERR, NULL, &(struct log_fields){.msgid = LOG_MSGID_RELOAD,
+							       .result = "refused"},
+			  "reload refused: %zu problem%s in %s; still running the previous config",
 			  diags.n, diags.n == 1 ? "" : "s", d->opts.config);
 		for (size_t i = 0; i < diags.n; i++) {
 			conf_diag_format(&diags.v[i], buf, sizeof(buf));
@@ -136,8 +140,9 @@ int daemon_reload(struct daemon *d, char **error)
 	conf_free(d->conf);
 	d->conf = c;
 	d->reload_refused = false;
-	log_notice("reloaded %s: %zu instance%s", d->opts.config, c->n_instances,
-		   c->n_instances == 1 ? "" : "s");
+	log_event(LOG_NOTICE, NULL, &(struct log_fields){.msgid = LOG_MSGID_RELOAD, .result = "ok"},
+		  "reloaded %s: %zu instance%s", d->opts.config, c->n_instances,
+		  c->n_instances == 1 ? "" : "s");
 	daemon_notify_status(d, "READY=1\n");
 	return 0;
 }
@@ -196,8 +201,9 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 		/* fall through */
 	case SIGUSR1:
 		st = status_build(d);
-		log_notice("state: %s", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
-										 JSON_C_TO_STRING_NOSLASHESCAPE));
+		log_event(LOG_NOTICE, NULL, &(struct log_fields){.msgid = LOG_MSGID_STATE_DUMP},
+			  "state: %s", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(st);
 		break;
 	default:
@@ -270,6 +276,32 @@ static int daemon_mkdir_parent(const char *path, mode_t mode)
 	return r;
 }
 
+/* A frozen leader must be killed, and its VIPs released by ExecStopPost=, before another member
+ * may be elected: that is election_timeout after the last heartbeat the others heard, which came
+ * up to heartbeat_interval before the freeze; systemd kills WatchdogSec after the last keep-alive,
+ * which came before the freeze too. So WatchdogSec + the kill and the release < election_timeout -
+ * heartbeat_interval (keepquorumd(8), WATCHDOG). */
+#define DAEMON_RELEASE_ALLOWANCE_USEC (300ULL * 1000ULL)
+
+static void daemon_check_watchdog(struct daemon *d)
+{
+	const struct conf_quorum *q = d->conf->quorum;
+	uint64_t wd = watchdog_period_usec(d->watchdog), bound;
+
+	log_info("systemd watchdog: WATCHDOG=1 every %.3f s from the loop, period %.3f s",
+		 (double)wd / 4e6, (double)wd / 1e6);
+	if (!q)
+		return;
+	bound = (uint64_t)((q->election_timeout - q->heartbeat_interval) * 1e6);
+	if (wd + DAEMON_RELEASE_ALLOWANCE_USEC > bound)
+		log_warning("WatchdogSec=%.3f s is too long for election_timeout %.3f s: a frozen leader "
+			    "would be killed and its VIPs released only after another member may be "
+			    "elected; set WatchdogSec to at most %.3f s (election_timeout - "
+			    "heartbeat_interval - 0.3 s)", (double)wd / 1e6, q->election_timeout,
+			    bound > DAEMON_RELEASE_ALLOWANCE_USEC ?
+			    (double)(bound - DAEMON_RELEASE_ALLOWANCE_USEC) / 1e6 : 0.0);
+}
+
 static int daemon_setup(struct daemon *d)
 {
 	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
@@ -336,12 +368,11 @@ static int daemon_setup(struct daemon *d)
 			return r;
 		}
 	}
-	/* sd-event sends WATCHDOG=1 from the loop at half of WATCHDOG_USEC when it is set. */
-	r = sd_event_set_watchdog(d->ev, 1);
+	r = watchdog_start(d->ev, &d->watchdog);
 	if (r < 0)
 		log_warning("cannot enable the systemd watchdog: %s", strerror(-r));
 	else if (r > 0)
-		log_info("systemd watchdog enabled");
+		daemon_check_watchdog(d);
 	return 0;
 }
 
@@ -351,14 +382,16 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 	int r, code = DAEMON_EXIT_OK;
 
 	d.started_usec = util_now_usec();
+	log_set_node(conf->quorum ? conf->quorum->node_id : conf->global.router_id);
 	r = daemon_setup(&d);
 	if (r < 0) {
 		code = DAEMON_EXIT_RUNTIME;
 		goto out;
 	}
-	log_notice("keepquorumd %s started: %s, %zu instance%s, node %s", PACKAGE_VERSION, opts->config,
-		   conf->n_instances, conf->n_instances == 1 ? "" : "s",
-		   conf->quorum ? conf->quorum->node_id : conf->global.router_id);
+	log_event(LOG_NOTICE, NULL, &(struct log_fields){.msgid = LOG_MSGID_STARTED},
+		  "keepquorumd %s started: %s, %zu instance%s, node %s", PACKAGE_VERSION, opts->config,
+		  conf->n_instances, conf->n_instances == 1 ? "" : "s",
+		  conf->quorum ? conf->quorum->node_id : conf->global.router_id);
 	if (conf->global.metrics_listen_set)
 		/* SPEC.md promises the endpoint; until it exists, say so rather than listen silently
 		 * nowhere */
@@ -370,8 +403,11 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 		log_error("event loop failed: %s", strerror(-r));
 		code = DAEMON_EXIT_RUNTIME;
 	}
-	log_notice("stopped");
+	log_event(LOG_NOTICE, NULL, &(struct log_fields){.msgid = LOG_MSGID_STOPPED,
+							  .result = code == DAEMON_EXIT_OK ? "ok" : "failed"},
+		  "stopped");
 out:
+	watchdog_free(d.watchdog);
 	dquorum_free(d.quorum);
 	sd_event_source_disable_unref(d.fitness);
 	vrrp_engine_free(d.vrrp);

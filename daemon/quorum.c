@@ -72,6 +72,7 @@ static void dq_on_changed(void *ud)
 		return;
 	vrrp_engine_quorum_info(q->e, (unsigned long long)quorum_node_term(q->node),
 				quorum_node_leader(q->node));
+	log_set_term((unsigned long long)quorum_node_term(q->node));
 	if (q->changed)
 		q->changed(q->ud);
 }

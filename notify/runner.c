@@ -38,6 +38,7 @@ struct notify_job {
 	struct notify_job *next;
 	char *key;
 	char *obj;                  /* the log's object: the instance or group */
+	char *state;                /* the state it runs for, for the journal */
 	enum conf_hook hook;
 	char **argv, **env;
 	uint64_t timeout_us;
@@ -54,6 +55,7 @@ static void notify_job_free(struct notify_job *j)
 	child_run_free(j->run);
 	free(j->key);
 	free(j->obj);
+	free(j->state);
 	util_strv_free(j->argv);
 	util_strv_free(j->env);
 	free(j);
@@ -161,14 +163,18 @@ static void notify_finish(struct notify_job *j, enum notify_result res, const st
 	char t[32];
 	char *key = xstrdup(j->key);
 	bool db = j->hook == CONF_HOOK_PROMOTE || j->hook == CONF_HOOK_DEMOTE;
+	const struct log_fields f = {.msgid = LOG_MSGID_HOOK_RESULT, .instance = j->obj,
+				     .state = j->state, .hook = conf_hook_name(j->hook),
+				     .result = notify_result_names[res]};
 
 	r->runs[j->hook][res]++;
 	child_run_secs(t, sizeof(t), o->duration_us);
 	if (res == NOTIFY_OK)
-		log_obj(LOG_INFO, j->obj, "%s: %s after %s", conf_hook_name(j->hook), o->detail, t);
+		log_event(db ? LOG_NOTICE : LOG_INFO, j->obj, &f, "%s: %s after %s",
+			  conf_hook_name(j->hook), o->detail, t);
 	else
-		log_obj(db ? LOG_ERR : LOG_WARNING, j->obj, "%s failed: %s (after %s)",
-			conf_hook_name(j->hook), o->detail, t);
+		log_event(db ? LOG_ERR : LOG_WARNING, j->obj, &f, "%s failed: %s (after %s)",
+			  conf_hook_name(j->hook), o->detail, t);
 	for (pp = &r->jobs; *pp != j; pp = &(*pp)->next)
 		;
 	*pp = j->next;
@@ -301,6 +307,7 @@ static void notify_queue(struct notify_runner *r, enum conf_hook h, const struct
 	j->r = r;
 	j->key = t->sync_group ? xasprintf("GROUP %s", t->sync_group) : xasprintf("%s %s", t->kind, t->name);
 	j->obj = xstrdup(t->name);
+	j->state = t->state ? xstrdup(t->state) : NULL;
 	j->hook = h;
 	j->argv = util_strv_dup(cmd->argv, cmd->argc, n_extra);
 	for (size_t i = 0; i < n_extra; i++)

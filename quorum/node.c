@@ -93,31 +93,41 @@ static void node_switchover_end(struct quorum_node *n, const char *why, int lead
 
 static void node_on_role(struct quorum_node *n, const struct quorum_action *a)
 {
-	log_obj(a->to == QUORUM_LEADER || a->from == QUORUM_LEADER ? LOG_NOTICE : LOG_INFO,
-		"quorum", "%s -> %s (%s), term %llu", quorum_role_name(a->from),
-		quorum_role_name(a->to), a->reason, (unsigned long long)n->q.term);
+	log_event(a->to == QUORUM_LEADER || a->from == QUORUM_LEADER ? LOG_NOTICE : LOG_INFO,
+		  "quorum", &(struct log_fields){
+			.msgid = LOG_MSGID_QUORUM_ROLE, .state = quorum_role_name(a->to),
+			.prev_state = quorum_role_name(a->from), .term = n->q.term},
+		  "%s -> %s (%s), term %llu", quorum_role_name(a->from), quorum_role_name(a->to),
+		  a->reason, (unsigned long long)n->q.term);
 }
 
 static void node_on_leader(struct quorum_node *n, const struct quorum_action *a)
 {
 	const char *who = node_name(n, a->leader);
 
+	const struct log_fields f = {.msgid = LOG_MSGID_QUORUM_LEADER,
+				     .state = quorum_role_name(n->q.role), .leader = who, .term = n->q.term};
+
 	if (who)
-		log_obj(LOG_NOTICE, "quorum", "leader is %s%s, term %llu", who,
-			a->leader == 0 ? " (this node)" : "", (unsigned long long)n->q.term);
+		log_event(LOG_NOTICE, "quorum", &f, "leader is %s%s, term %llu", who,
+			  a->leader == 0 ? " (this node)" : "", (unsigned long long)n->q.term);
 	else
-		log_obj(LOG_INFO, "quorum", "no leader known in term %llu",
-			(unsigned long long)n->q.term);
+		log_event(LOG_INFO, "quorum", &f, "no leader known in term %llu",
+			  (unsigned long long)n->q.term);
 	if (n->sw_done && a->leader != QUORUM_NONE && a->leader != n->sw_from)
 		node_switchover_end(n, NULL, a->leader);
 }
 
 static void node_on_transfer(struct quorum_node *n, const struct quorum_action *a)
 {
+	const struct log_fields f = {.msgid = LOG_MSGID_HANDOVER, .result = a->ok ? "ok" : "failed",
+				     .leader = a->ok ? node_name(n, a->leader) : NULL, .term = n->q.term};
+
 	if (a->ok)
-		log_obj(LOG_NOTICE, "quorum", "leadership handed over to %s", node_name(n, a->leader));
+		log_event(LOG_NOTICE, "quorum", &f, "leadership handed over to %s",
+			  node_name(n, a->leader));
 	else
-		log_obj(LOG_WARNING, "quorum", "hand-over failed: %s", a->reason);
+		log_event(LOG_WARNING, "quorum", &f, "hand-over failed: %s", a->reason);
 	node_switchover_end(n, a->ok ? NULL : a->reason, a->leader);
 }
 
@@ -139,8 +149,11 @@ static void node_execute(struct quorum_node *n, const struct quorum_actions *act
 		case QUORUM_ACT_ROLE: node_on_role(n, a); notify = true; break;
 		case QUORUM_ACT_LEADER: node_on_leader(n, a); notify = true; break;
 		case QUORUM_ACT_RELEASE:
-			log_obj(LOG_NOTICE, "quorum", "handing leadership over to %s: the gated VIPs go "
-				"down and demote runs first", node_name(n, a->leader));
+			log_event(LOG_NOTICE, "quorum", &(struct log_fields){
+					.msgid = LOG_MSGID_HANDOVER, .result = "begun",
+					.leader = node_name(n, a->leader), .term = n->q.term},
+				  "handing leadership over to %s: the gated VIPs go down and demote "
+				  "runs first", node_name(n, a->leader));
 			if (n->ops.release)
 				n->ops.release(n->ops.ud);
 			break;

@@ -255,8 +255,10 @@ void inst_vips_up(struct vrrp_inst *in)
  * once the step's other actions are done (hooks.c). */
 static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 {
-	log_obj(LOG_NOTICE, in->c->name, "%s -> %s (%s)", vrrp_state_name(act->from),
-		vrrp_state_name(act->to), act->reason);
+	log_event(LOG_NOTICE, in->c->name, &(struct log_fields){
+			.msgid = LOG_MSGID_VRRP_STATE, .instance = in->c->name,
+			.state = vrrp_state_name(act->to), .prev_state = vrrp_state_name(act->from)},
+		  "%s -> %s (%s)", vrrp_state_name(act->from), vrrp_state_name(act->to), act->reason);
 	in->transitions[act->to]++;
 	if (act->from == VRRP_MASTER) {
 		sd_event_source_set_enabled(in->garp_timer, SD_EVENT_OFF);

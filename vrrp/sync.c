@@ -85,7 +85,10 @@ static void sync_state(struct vrrp_sync *g)
 			return;
 	g->state = st;
 	g->transitions[st]++;
-	log_obj(LOG_NOTICE, g->label, "%s -> %s", vrrp_state_name(prev), vrrp_state_name(st));
+	log_event(LOG_NOTICE, g->label, &(struct log_fields){
+			.msgid = LOG_MSGID_GROUP_STATE, .instance = g->c->name,
+			.state = vrrp_state_name(st), .prev_state = vrrp_state_name(prev)},
+		  "%s -> %s", vrrp_state_name(prev), vrrp_state_name(st));
 	vips = sync_vip_list(g);
 	notify_transition(g->e->notify, g->c->hooks, &(struct notify_transition){
 		.kind = "GROUP", .name = g->c->name, .state = vrrp_state_name(st),

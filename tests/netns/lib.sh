@@ -24,6 +24,8 @@
 #   NAME.sock          control socket          NAME.pid     pid file
 #   NAME-state/        state dir               NAME.log     the daemon's stdout+stderr
 #   NAME.notify.sock   its NOTIFY_SOCKET       NAME.notify  every sd_notify field received, one a line
+#   NAME.journal.sock  its journal socket      NAME.journal every journal entry, one a line
+#                      (with KQ_JOURNAL=1)                  (fields tab-separated; kq_journal)
 #
 # Never use a bare `wait` in a scenario: it would wait for the daemons (and the timeout guard);
 # wait for the pid you started, or use kq_stop_daemon.
@@ -48,6 +50,9 @@ declare -A KQ_HOST_NS=()       # h1 -> kq1234h1
 declare -A KQ_DAEMON_PID=()    # daemon name -> pid of the running keepquorumd
 declare -A KQ_NOTIFY_PID=()    # daemon name -> pid of its kq-notify-recv
 declare -A KQ_READY_BASE=()    # daemon name -> READY=1 lines before its latest start
+declare -A KQ_JOURNAL_PID=()   # daemon name -> pid of the kq-notify-recv that plays journald
+# Options for the NOTIFY_SOCKET listener started next (kq-notify-recv's: -t, -w USEC -x CMD).
+KQ_NOTIFY_OPTS=()
 
 # Whatever the caller's environment says about systemd must not leak into our daemons or tools.
 unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID JOURNAL_STREAM LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
@@ -78,7 +83,7 @@ kq__netns_cleanup() {
 	return "$rc"
 }
 KQ_CLEANUP_HOOKS+=(kq__netns_cleanup)
-KQ_LOG_GLOBS+=('*.log' '*.notify')
+KQ_LOG_GLOBS+=('*.log' '*.notify' '*.journal')
 
 # --- prerequisites -------------------------------------------------------------------------
 
@@ -231,6 +236,24 @@ kq_notify_count() {
 	echo "${n:-0}"
 }
 
+# kq_journal NAME FIELD=VALUE...: the journal entries of daemon NAME (started with KQ_JOURNAL=1)
+# that have every one of these fields, one a line, fields tab-separated.
+kq_journal() {
+	local name=$1
+	shift
+	[[ -e $KQ_DIR/$name.journal ]] || return 0
+	KQ_WANT=$(printf '%s\t' "$@") awk -F'\t' '
+		BEGIN { n = split(ENVIRON["KQ_WANT"], want, "\t") - 1 }
+		{ delete have; for (i = 1; i <= NF; i++) have[$i] = 1
+		  for (i = 1; i <= n; i++) if (!(want[i] in have)) next
+		  print }' "$KQ_DIR/$name.journal"
+}
+
+# kq_journal_field ENTRY FIELD: the value of FIELD in one entry (a line of kq_journal).
+kq_journal_field() {
+	awk -F'\t' -v f="$2" '{ for (i = 1; i <= NF; i++) if (index($i, f "=") == 1) { print substr($i, length(f) + 2); exit } }' <<<"$1"
+}
+
 # kq_wait_notify NAME LINE [COUNT] [TIMEOUT]: wait until LINE was notified COUNT (1) times.
 kq_wait_notify() {
 	local name=$1 line=$2 count=${3:-1} t=${4:-10}
@@ -245,33 +268,64 @@ kq__notify_start() {
 	if kq__pid_alive "${KQ_NOTIFY_PID[$name]:-}"; then
 		return 0
 	fi
-	"$KQ_NOTIFY_RECV" "$sock" >>"$KQ_DIR/$name.notify" 2>>"$KQ_DIR/$name.notify.err" </dev/null &
+	"$KQ_NOTIFY_RECV" "${KQ_NOTIFY_OPTS[@]}" "$sock" >>"$KQ_DIR/$name.notify" \
+		2>>"$KQ_DIR/$name.notify.err" </dev/null &
 	KQ_NOTIFY_PID[$name]=$!
 	KQ_PIDS+=("$!")
 	kq_poll "[[ -S '$sock' ]]" 5 ||
 		kq_fail "kq-notify-recv did not bind $sock: $(cat "$KQ_DIR/$name.notify.err")"
 }
 
+# Start (or keep) the listener that plays journald for daemon NAME.
+kq__journal_start() {
+	local name=$1 sock="$KQ_DIR/$1.journal.sock"
+	if kq__pid_alive "${KQ_JOURNAL_PID[$name]:-}"; then
+		return 0
+	fi
+	"$KQ_NOTIFY_RECV" -r "$sock" >>"$KQ_DIR/$name.journal" 2>>"$KQ_DIR/$name.journal.err" \
+		</dev/null &
+	KQ_JOURNAL_PID[$name]=$!
+	KQ_PIDS+=("$!")
+	kq_poll "[[ -S '$sock' ]]" 5 ||
+		kq_fail "kq-notify-recv did not bind $sock: $(cat "$KQ_DIR/$name.journal.err")"
+}
+
+# The daemon's own mount namespace gets a /run of its own whose journald socket is the
+# listener's; stderr is then "the journal stream" (JOURNAL_STREAM names its file).
+# shellcheck disable=SC2016 # expanded by that sh
+KQ_JOURNAL_WRAP='mount -t tmpfs kqjournal /run && mkdir -p /run/systemd/journal &&
+	ln -s "$0" /run/systemd/journal/socket && exec "$@"'
+
 # kq_start_daemon NAME CONFIG [ARGS...]: start keepquorumd in NAME's namespace, in the
 # background, with a NOTIFY_SOCKET listener. Variables assigned before the call are passed on:
 #   WATCHDOG_USEC=200000 kq_start_daemon h1.wd "$cfg"
+# With KQ_JOURNAL=1 it logs to the journal (no -l): its entries land in $KQ_DIR/NAME.journal.
 kq_start_daemon() {
-	local name=$1 cfg=$2 ns pid
+	local name=$1 cfg=$2 ns pid log_args=(-l) wrap=()
 	shift 2
 	ns=$(kq_ns "$name") || exit 1
 	if kq_alive "$name"; then
 		kq_fail "kq_start_daemon: daemon '$name' is running already"
 	fi
 	kq__notify_start "$name"
+	touch "$KQ_DIR/$name.log"
+	if [[ ${KQ_JOURNAL:-0} == 1 ]]; then
+		kq__journal_start "$name"
+		log_args=()
+		wrap=(unshare -m --propagation private sh -c "$KQ_JOURNAL_WRAP" "$KQ_DIR/$name.journal.sock")
+		export JOURNAL_STREAM
+		JOURNAL_STREAM=$(stat -c '%d:%i' "$KQ_DIR/$name.log")
+	fi
 	KQ_READY_BASE[$name]=$(kq_notify_count "$name" READY=1)
 	echo "=== kq: $(date '+%T.%N') starting keepquorumd -f $cfg $* in $ns" >>"$KQ_DIR/$name.log"
 	# A background job of a script inherits SIGINT ignored; the daemon must see it (SIGINT stops
 	# it). ip netns exec execs the daemon, so $! is keepquorumd's own pid.
 	NOTIFY_SOCKET="$KQ_DIR/$name.notify.sock" "${KQ_RESET_SIGNALS[@]}" \
-		ip netns exec "$ns" "$KEEPQUORUMD" -l -f "$cfg" --ctl-socket "$KQ_DIR/$name.sock" \
-		--state-dir "$KQ_DIR/$name-state" -p "$KQ_DIR/$name.pid" "$@" \
-		>>"$KQ_DIR/$name.log" 2>&1 </dev/null &
+		ip netns exec "$ns" "${wrap[@]}" "$KEEPQUORUMD" "${log_args[@]}" -f "$cfg" \
+		--ctl-socket "$KQ_DIR/$name.sock" --state-dir "$KQ_DIR/$name-state" \
+		-p "$KQ_DIR/$name.pid" "$@" >>"$KQ_DIR/$name.log" 2>&1 </dev/null &
 	pid=$!
+	unset JOURNAL_STREAM
 	KQ_DAEMON_PID[$name]=$pid
 	KQ_PIDS+=("$pid")
 }
