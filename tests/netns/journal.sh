@@ -5,7 +5,8 @@
 # hook result, reload and state dump must be found by its MESSAGE_ID and fields alone, the way
 # `journalctl MESSAGE_ID=... KEEPQUORUM_STATE=MASTER` would.
 #  1. start: STARTED per node; the leader's QUORUM_ROLE "leader" entry, its instance's VRRP_STATE
-#     BACKUP -> MASTER entry and promote's HOOK_RESULT ok, all with KEEPQUORUM_TERM = the term;
+#     and its sync group's GROUP_STATE BACKUP -> MASTER entries and promote's HOOK_RESULT ok,
+#     all with KEEPQUORUM_TERM = the term;
 #     nothing of it on stderr (the journal has it).
 #  2. kill -9 of the leader: the new leader's entries carry the new term; across the members,
 #     the MASTER entries are exactly the two holders.
@@ -28,6 +29,7 @@ ID_STARTED=bad37ef85cf846c5993d0ed2a36eeb43
 ID_STOPPED=05ccc19606db4a7586eebde18c3dce50
 ID_RELOAD=a2f0e1707b9549769164c5c93b9a7bbf
 ID_VRRP_STATE=504b98a55ba245519d2ce93ba6d6ca7a
+ID_GROUP_STATE=8c11b078a3264c83a648cd66989f434b
 ID_QUORUM_ROLE=6a4c449b235d4fccab81e2a4928aa6e2
 ID_QUORUM_LEADER=c3fff86121ba4f7fa3675f883fad52d6
 ID_HANDOVER=fc517494625f42b1ba312b215e557d23
@@ -45,6 +47,9 @@ chmod 755 "$KQ_DIR"
 QL_GLOBAL_EXTRA="script_user = nobody"
 QL_INSTANCE_EXTRA="promote = $KQ_DIR/hook.sh promote
 notify_master = $KQ_DIR/hook.sh master"
+# the instance is the one member of a sync group, whose transitions have entries of their own
+group_ini() { printf '[vrrp_sync_group g1]\ngroup = vi_51\n'; }
+QL_HOST_INI=group_ini
 ql_cluster h1 h2 h3
 ql_observe
 for h in h1 h2 h3; do KQ_JOURNAL=1 kq_start_daemon "$h" "$KQ_DIR/$h.ini"; done
@@ -79,6 +84,8 @@ journal_wait "$L" "MESSAGE_ID=$ID_QUORUM_LEADER" "KEEPQUORUM_LEADER=$L" "KEEPQUO
 e=$(journal_one "$L" "MESSAGE_ID=$ID_VRRP_STATE" KEEPQUORUM_INSTANCE=vi_51 \
 	KEEPQUORUM_STATE=MASTER KEEPQUORUM_PREV_STATE=BACKUP "KEEPQUORUM_TERM=$term" PRIORITY=5)
 kq_assert_contains "$(kq_journal_field "$e" MESSAGE)" "(vi_51) BACKUP -> MASTER" "MESSAGE of $L's MASTER entry"
+journal_wait "$L" "MESSAGE_ID=$ID_GROUP_STATE" KEEPQUORUM_INSTANCE=g1 KEEPQUORUM_STATE=MASTER \
+	KEEPQUORUM_PREV_STATE=BACKUP "KEEPQUORUM_TERM=$term"
 journal_wait "$L" "MESSAGE_ID=$ID_HOOK_RESULT" KEEPQUORUM_INSTANCE=vi_51 KEEPQUORUM_HOOK=promote \
 	KEEPQUORUM_RESULT=ok KEEPQUORUM_STATE=MASTER "KEEPQUORUM_TERM=$term"
 for h in $(ql_others "$L"); do
