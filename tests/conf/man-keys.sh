@@ -5,7 +5,9 @@
 # The schema comes from the code itself (conf_schema(), printed by tests/conf/kq-conf-schema);
 # the page's keys are the tags of its .TP/.TQ entries, `.BI "key = " VALUE` or `.B key`, under
 # each `.SH [TYPE]` or `.SH [TYPE NAME]` heading. Each entry must also say its default (or that
-# the key is required), and, for a whole number or a duration, its range.
+# the key is required), for a whole number or a duration its range, and, on a line of its own that
+# starts with `keepalived:`, the keepalived option it mirrors (or `none`): the page is where a
+# keepalived user looks up what became of an option.
 set -u
 : "${KQ_SRCDIR:?}" "${KQ_BUILDDIR:?}"
 page=$KQ_SRCDIR/man/keepquorum.ini.5
@@ -17,13 +19,15 @@ if ! "$schema_prog" > "$tmp/schema"; then
 	echo "FAIL: $schema_prog failed"
 	exit 1
 fi
-# The page, as lines of: "section TYPE named|plain", "key TYPE KEY", "nodefault TYPE KEYS" and
-# "norange TYPE KEYS". Entries nested in .RS/.RE are prose, not keys; .TQ adds a tag to an entry.
+# The page, as lines of: "section TYPE named|plain", "key TYPE KEY", "nodefault TYPE KEYS",
+# "norange TYPE KEYS" and "nokeepalived TYPE KEYS". Entries nested in .RS/.RE are prose, not keys;
+# .TQ adds a tag to an entry.
 awk '
 function flush() {
 	if (keys != "" && !has_default) print "nodefault", type, keys
 	if (keys != "" && need_range && !has_range) print "norange", type, keys
-	keys = ""; has_default = has_range = need_range = 0
+	if (keys != "" && !has_keepalived) print "nokeepalived", type, keys
+	keys = ""; has_default = has_range = need_range = has_keepalived = 0
 }
 /^\.RS/ { depth++ }
 /^\.RE/ { depth-- }
@@ -56,6 +60,7 @@ tag {
 }
 /Default:|Required/ { has_default = 1 }
 /Range:/ { has_range = 1 }
+/^keepalived: [^ ]/ { has_keepalived = 1 }
 END { flush() }
 ' "$page" > "$tmp/page"
 
@@ -98,7 +103,11 @@ done < <(grep '^nodefault ' "$tmp/page")
 while read -r _ t keys; do
 	fail "[$t] $keys: the entry in keepquorum.ini(5) gives no 'Range:'"
 done < <(grep '^norange ' "$tmp/page")
+while read -r _ t keys; do
+	fail "[$t] $keys: the entry in keepquorum.ini(5) has no 'keepalived:' line (the keepalived" \
+		"option it mirrors, or 'keepalived: none')"
+done < <(grep '^nokeepalived ' "$tmp/page")
 
 [ $rc = 0 ] && echo "ok: keepquorum.ini(5) describes the $(wc -l < "$tmp/want_keys") keys of the schema" \
-	"in $(wc -l < "$tmp/want_sections") sections, each with its default and range"
+	"in $(wc -l < "$tmp/want_sections") sections, each with its default, range and keepalived option"
 exit $rc
