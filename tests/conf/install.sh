@@ -35,13 +35,16 @@ kq-print-dirs:
 	@echo 'unitdir=$(systemdsystemunitdir)'
 	@echo 'tmpfilesdir=$(tmpfilesdir)'
 	@echo 'sysusersdir=$(sysusersdir)'
+	@echo 'catalogdir=$(catalogdir)'
 	@echo 'version=$(PACKAGE_VERSION)'
 EOF
 ) || { echo "FAIL: cannot read the installation directories from $KQ_BUILDDIR/Makefile"; exit 1; }
-sbindir='' mandir='' docdir='' pkglibexecdir='' unitdir='' tmpfilesdir='' sysusersdir='' version=''
+sbindir='' mandir='' docdir='' pkglibexecdir='' unitdir='' tmpfilesdir='' sysusersdir='' catalogdir=''
+version=''
 while IFS='=' read -r k v; do
 	case $k in
-	sbindir | mandir | docdir | pkglibexecdir | unitdir | tmpfilesdir | sysusersdir | version)
+	sbindir | mandir | docdir | pkglibexecdir | unitdir | tmpfilesdir | sysusersdir | catalogdir | \
+		version)
 		printf -v "$k" '%s' "$v" ;;
 	esac
 done <<<"$dirs"
@@ -65,6 +68,7 @@ expect=(
 	"$docdir/examples/keepquorum.ini.example 644" "$docdir/examples/pg.env.example 644"
 	"$unitdir/keepquorum.service 644"
 	"$tmpfilesdir/keepquorum.conf 644" "$sysusersdir/keepquorum.conf 644"
+	"$catalogdir/keepquorum.catalog 644"
 )
 want=$(for e in "${expect[@]}"; do echo "${e% *}"; done | sort)
 got=$(cd "$dest" && find . ! -type d | sed 's/^\.//' | sort)
