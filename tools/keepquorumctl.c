@@ -14,10 +14,8 @@
 
 #include "common/ctlproto.h"
 #include "common/util.h"
+#include "tools/ctl.h"
 
-#define CTL_EXIT_OK 0
-#define CTL_EXIT_REFUSED 1
-#define CTL_EXIT_UNREACHABLE 2
 #define CTL_REPLY_MAX (16u << 20)
 #define CTL_WAIT_MS 10000
 
@@ -125,101 +123,6 @@ static const char *ctl_str(json_object *o, const char *key, const char *def)
 	return json_object_get_string(v);
 }
 
-/* Booleans as yes/no, null as "-", for the human table. */
-static const char *ctl_yn(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return "-";
-	if (json_object_is_type(v, json_type_boolean))
-		return json_object_get_boolean(v) ? "yes" : "no";
-	return json_object_get_string(v);
-}
-
-static void ctl_print_quorum(json_object *q)
-{
-	json_object *members;
-
-	if (!q) {
-		printf("quorum:   none configured (VIPs follow VRRP alone, as with keepalived)\n");
-		return;
-	}
-	printf("quorum:   role %s, term %s, leader %s, has quorum %s, lease %s ms\n",
-	       ctl_str(q, "role", "?"), ctl_str(q, "term", "?"), ctl_str(q, "leader", "-"),
-	       ctl_yn(q, "has_quorum"), ctl_str(q, "lease_remaining_ms", "0"));
-	if (!json_object_object_get_ex(q, "members", &members))
-		return;
-	printf("  %-16s %-10s %-10s %-8s %s\n", "MEMBER", "REACHABLE", "LAST SEEN", "HEALTHY", "LSN");
-	for (size_t i = 0; i < json_object_array_length(members); i++) {
-		json_object *m = json_object_array_get_idx(members, i);
-
-		printf("  %-16s %-10s %-10s %-8s %s\n", ctl_str(m, "id", "?"), ctl_yn(m, "reachable"),
-		       ctl_str(m, "last_seen_ms", "-"), ctl_yn(m, "healthy"), ctl_str(m, "lsn", "-"));
-	}
-}
-
-static char *ctl_join(json_object *arr)
-{
-	char *s = xstrdup(""), *t;
-
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		t = xasprintf("%s%s%s", s, i ? "," : "", json_object_get_string(json_object_array_get_idx(arr, i)));
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-static void ctl_print_status(json_object *st)
-{
-	json_object *arr, *q = NULL;
-
-	printf("node:     %s (keepquorum %s), %s\n", ctl_str(st, "node", "?"), ctl_str(st, "version", "?"),
-	       json_object_get_boolean(json_object_object_get(st, "paused")) ? "PAUSED" : "not paused");
-	json_object_object_get_ex(st, "quorum", &q);
-	ctl_print_quorum(q);
-	if (json_object_object_get_ex(st, "instances", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-7s %-5s %-10s %-9s %-22s %-16s %s\n", "INSTANCE", "STATE", "VRID",
-		       "INTERFACE", "PRIO/EFF", "VIPS", "MASTER", "BLOCKED BY");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *in = json_object_array_get_idx(arr, i), *vips = NULL;
-			char prio[24], *v;
-
-			json_object_object_get_ex(in, "vips", &vips);
-			v = ctl_join(vips);
-			snprintf(prio, sizeof(prio), "%s/%s", ctl_str(in, "priority", "?"),
-				 ctl_str(in, "effective_priority", "?"));
-			printf("%-16s %-7s %-5s %-10s %-9s %-22s %-16s %s\n", ctl_str(in, "name", "?"),
-			       ctl_str(in, "state", "?"), ctl_str(in, "vrid", "?"), ctl_str(in, "interface", "?"),
-			       prio, v, ctl_str(in, "master_ip", "-"), ctl_str(in, "blocked_by", "-"));
-			free(v);
-		}
-	}
-	if (json_object_object_get_ex(st, "sync_groups", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-7s %s\n", "SYNC GROUP", "STATE", "MEMBERS");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *g = json_object_array_get_idx(arr, i), *m = NULL;
-			char *v;
-
-			json_object_object_get_ex(g, "members", &m);
-			v = ctl_join(m);
-			printf("%-16s %-7s %s\n", ctl_str(g, "name", "?"), ctl_str(g, "state", "?"), v);
-			free(v);
-		}
-	}
-	if (json_object_object_get_ex(st, "checks", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-9s %-5s %s\n", "CHECK", "TYPE", "OK", "DETAIL");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *k = json_object_array_get_idx(arr, i);
-
-			printf("%-16s %-9s %-5s %s\n", ctl_str(k, "name", "?"), ctl_str(k, "type", "?"),
-			       json_object_get_boolean(json_object_object_get(k, "ok")) ? "yes" : "no",
-			       ctl_str(k, "detail", ""));
-		}
-	}
-}
-
 /* Build the request from the command words; NULL (reported) when they are wrong. */
 static json_object *ctl_request(int argc, char **argv, bool *json_out)
 {
@@ -292,7 +195,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "keepquorumctl: %s: %s\n", argv[optind], ctl_str(reply, "error", "refused"));
 		code = CTL_EXIT_REFUSED;
 	} else if (!strcmp(argv[optind], "status") && !json) {
-		ctl_print_status(result);
+		ctl_print_status(stdout, result);
 		code = CTL_EXIT_OK;
 	} else if (!strcmp(argv[optind], "metrics")) {
 		fputs(ctl_str(result, "text", ""), stdout);
