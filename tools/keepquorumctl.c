@@ -1,307 +1,254 @@
 /* keepquorumctl: talk to a running keepquorumd over its control socket (keepquorumctl(8)).
- * Exit 0 on success, 1 when the daemon refused (with its reason), 2 when it cannot be reached. */
+ * Exit 0 on success, 1 when the daemon refused (with its reason) or the command line is wrong,
+ * 2 when it cannot be reached. */
 #include <errno.h>
 #include <getopt.h>
-#include <json-c/json.h>
-#include <poll.h>
-#include <stdbool.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "common/ctlproto.h"
 #include "common/util.h"
+#include "tools/ctl.h"
 
-#define CTL_EXIT_OK 0
-#define CTL_EXIT_REFUSED 1
-#define CTL_EXIT_UNREACHABLE 2
-#define CTL_REPLY_MAX (16u << 20)
 #define CTL_WAIT_MS 10000
+#define CTL_WATCH_DEFAULT_MS 2000
+
+/* What the command line asks for. */
+struct ctl_args {
+	const char *path, *cmd;
+	int wait_ms;              /* 0: the command's default */
+	bool json;
+	int64_t watch_ms;         /* status --watch: the interval; 0 without */
+	json_object *req;
+};
 
 static void ctl_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: keepquorumctl [-s SOCKET] COMMAND\n"
-		"  status [--json]         instances, quorum and checks (--json: SPEC.md's object)\n"
+		"Usage: keepquorumctl [-s SOCKET] [--timeout SECONDS] COMMAND\n"
+		"  status [--json] [--watch [SECONDS]]\n"
+		"                          instances, quorum and checks (--json: SPEC.md's object;\n"
+		"                          --watch: again every SECONDS, default 2, until Ctrl-C)\n"
 		"  switchover [--to NODE]  planned move of the VIPs and the quorum leadership\n"
 		"  pause | resume          maintenance: no automatic failover while paused\n"
 		"  reload                  re-read the configuration (refused if it has problems)\n"
 		"  metrics                 Prometheus text exposition\n"
 		"Options:\n"
 		"  -s, --socket PATH       control socket (default %s)\n"
+		"      --timeout SECONDS   how long to wait for the answer (default 10, switchover 180)\n"
 		"  -h, --help              this help\n"
 		"  -v, --version           print the version\n",
 		CTL_DEFAULT_SOCKET);
 }
 
-static int ctl_connect(const char *path)
+/* A number of seconds from min to max as milliseconds; -1 (reported) when it is not one. */
+static int64_t ctl_seconds(const char *what, const char *s, double min, double max)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	char *end;
+	double v;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "keepquorumctl: socket path too long: %s\n", path);
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < min || v > max || s[0] == ' ') {
+		fprintf(stderr, "keepquorumctl: %s must be a number of seconds from %g to %g, not '%s'\n",
+			what, min, max, s);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "keepquorumctl: cannot connect to %s: %s; is keepquorumd running? "
-			"(socket %s)\n", path, strerror(errno), path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	return (int64_t)llround(v * 1000.0);
 }
 
-/* Send one request, read the whole answer. Returns the parsed reply or NULL (reported). */
-static json_object *ctl_call(const char *path, json_object *req, int wait_ms)
+static int ctl_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A wrong command line: why, then the usage; -1. */
+static int ctl_bad(const char *fmt, ...)
 {
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	char *line = xasprintf("%s\n", text), *buf = NULL;
-	size_t len = 0, cap = 0;
-	json_object *reply = NULL;
-	int fd = ctl_connect(path);
+	va_list ap;
 
-	if (fd < 0)
-		goto out;
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "keepquorumctl: cannot send to %s: %s\n", path, strerror(errno));
-		goto out_close;
-	}
-	shutdown(fd, SHUT_WR);
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n;
+	va_start(ap, fmt);
+	fputs("keepquorumctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	ctl_usage(stderr);
+	return -1;
+}
 
-		if (poll(&p, 1, wait_ms) <= 0) {
-			fprintf(stderr, "keepquorumctl: keepquorumd did not answer within %d s (socket %s)\n",
-				wait_ms / 1000, path);
-			goto out_close;
-		}
-		buf = xgrow(buf, &cap, len + 65536, 1);
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "keepquorumctl: reading from %s: %s\n", path, strerror(errno));
-			goto out_close;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CTL_REPLY_MAX) {
-			fprintf(stderr, "keepquorumctl: answer larger than %u bytes\n", CTL_REPLY_MAX);
-			goto out_close;
+static int ctl_args_status(struct ctl_args *a, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--json")) {
+			a->json = true;
+		} else if (!strcmp(s, "--watch") || !strncmp(s, "--watch=", 8)) {
+			const char *secs = s[7] == '=' ? s + 8 : NULL;
+
+			/* the next word is the interval unless it is another option */
+			if (!secs && i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+				secs = argv[++i];
+			a->watch_ms = secs ? ctl_seconds("status --watch", secs, 0.1, 86400)
+				      : CTL_WATCH_DEFAULT_MS;
+			if (a->watch_ms < 0)
+				return -1;
+		} else {
+			return ctl_bad("status: unknown argument '%s' (it takes --json and "
+				       "--watch [SECONDS])", s);
 		}
 	}
-	if (buf)
-		buf[len] = '\0';
-	reply = buf ? json_tokener_parse(buf) : NULL;
-	if (!reply || !json_object_is_type(reply, json_type_object)) {
-		fprintf(stderr, "keepquorumctl: the answer on %s is not a JSON object; is it "
-			"keepquorumd's socket?\n", path);
-		json_object_put(reply);
-		reply = NULL;
-	}
-out_close:
-	close(fd);
-out:
-	free(buf);
-	free(line);
-	return reply;
+	return 0;
 }
 
-static const char *ctl_str(json_object *o, const char *key, const char *def)
+static int ctl_args_switchover(struct ctl_args *a, int argc, char **argv)
 {
-	json_object *v;
+	const char *to = NULL;
+	int i = 1;
 
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return def;
-	return json_object_get_string(v);
+	if (i < argc && !strncmp(argv[i], "--to=", 5)) {
+		to = argv[i++] + 5;
+	} else if (i < argc && !strcmp(argv[i], "--to")) {
+		to = i + 1 < argc ? argv[i + 1] : "";
+		i += 2;
+	}
+	if (to && !*to)
+		return ctl_bad("switchover: --to needs a NODE");
+	if (i < argc)
+		return ctl_bad("switchover: unexpected argument '%s' (it takes --to NODE)", argv[i]);
+	if (to)
+		json_object_object_add(a->req, "to", json_object_new_string(to));
+	return 0;
 }
 
-/* Booleans as yes/no, null as "-", for the human table. */
-static const char *ctl_yn(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return "-";
-	if (json_object_is_type(v, json_type_boolean))
-		return json_object_get_boolean(v) ? "yes" : "no";
-	return json_object_get_string(v);
-}
-
-static void ctl_print_quorum(json_object *q)
-{
-	json_object *members;
-
-	if (!q) {
-		printf("quorum:   none configured (VIPs follow VRRP alone, as with keepalived)\n");
-		return;
-	}
-	printf("quorum:   role %s, term %s, leader %s, has quorum %s, lease %s ms\n",
-	       ctl_str(q, "role", "?"), ctl_str(q, "term", "?"), ctl_str(q, "leader", "-"),
-	       ctl_yn(q, "has_quorum"), ctl_str(q, "lease_remaining_ms", "0"));
-	if (!json_object_object_get_ex(q, "members", &members))
-		return;
-	printf("  %-16s %-10s %-10s %-8s %s\n", "MEMBER", "REACHABLE", "LAST SEEN", "HEALTHY", "LSN");
-	for (size_t i = 0; i < json_object_array_length(members); i++) {
-		json_object *m = json_object_array_get_idx(members, i);
-
-		printf("  %-16s %-10s %-10s %-8s %s\n", ctl_str(m, "id", "?"), ctl_yn(m, "reachable"),
-		       ctl_str(m, "last_seen_ms", "-"), ctl_yn(m, "healthy"), ctl_str(m, "lsn", "-"));
-	}
-}
-
-static char *ctl_join(json_object *arr)
-{
-	char *s = xstrdup(""), *t;
-
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		t = xasprintf("%s%s%s", s, i ? "," : "", json_object_get_string(json_object_array_get_idx(arr, i)));
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-static void ctl_print_status(json_object *st)
-{
-	json_object *arr, *q = NULL;
-
-	printf("node:     %s (keepquorum %s), %s\n", ctl_str(st, "node", "?"), ctl_str(st, "version", "?"),
-	       json_object_get_boolean(json_object_object_get(st, "paused")) ? "PAUSED" : "not paused");
-	json_object_object_get_ex(st, "quorum", &q);
-	ctl_print_quorum(q);
-	if (json_object_object_get_ex(st, "instances", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-7s %-5s %-10s %-9s %-22s %-16s %s\n", "INSTANCE", "STATE", "VRID",
-		       "INTERFACE", "PRIO/EFF", "VIPS", "MASTER", "BLOCKED BY");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *in = json_object_array_get_idx(arr, i), *vips = NULL;
-			char prio[24], *v;
-
-			json_object_object_get_ex(in, "vips", &vips);
-			v = ctl_join(vips);
-			snprintf(prio, sizeof(prio), "%s/%s", ctl_str(in, "priority", "?"),
-				 ctl_str(in, "effective_priority", "?"));
-			printf("%-16s %-7s %-5s %-10s %-9s %-22s %-16s %s\n", ctl_str(in, "name", "?"),
-			       ctl_str(in, "state", "?"), ctl_str(in, "vrid", "?"), ctl_str(in, "interface", "?"),
-			       prio, v, ctl_str(in, "master_ip", "-"), ctl_str(in, "blocked_by", "-"));
-			free(v);
-		}
-	}
-	if (json_object_object_get_ex(st, "sync_groups", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-7s %s\n", "SYNC GROUP", "STATE", "MEMBERS");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *g = json_object_array_get_idx(arr, i), *m = NULL;
-			char *v;
-
-			json_object_object_get_ex(g, "members", &m);
-			v = ctl_join(m);
-			printf("%-16s %-7s %s\n", ctl_str(g, "name", "?"), ctl_str(g, "state", "?"), v);
-			free(v);
-		}
-	}
-	if (json_object_object_get_ex(st, "checks", &arr) && json_object_array_length(arr)) {
-		printf("\n%-16s %-9s %-5s %s\n", "CHECK", "TYPE", "OK", "DETAIL");
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			json_object *k = json_object_array_get_idx(arr, i);
-
-			printf("%-16s %-9s %-5s %s\n", ctl_str(k, "name", "?"), ctl_str(k, "type", "?"),
-			       json_object_get_boolean(json_object_object_get(k, "ok")) ? "yes" : "no",
-			       ctl_str(k, "detail", ""));
-		}
-	}
-}
-
-/* Build the request from the command words; NULL (reported) when they are wrong. */
-static json_object *ctl_request(int argc, char **argv, bool *json_out)
+/* The command words: the request, or -1 (reported with the usage). */
+static int ctl_args_command(struct ctl_args *a, int argc, char **argv)
 {
 	static const char *const simple[] = {"pause", "resume", "reload", "metrics"};
-	json_object *req = json_object_new_object();
-	const char *cmd = argv[0];
 
-	json_object_object_add(req, "command", json_object_new_string(cmd));
-	if (!strcmp(cmd, "status")) {
-		if (argc == 2 && !strcmp(argv[1], "--json"))
-			*json_out = true;
-		else if (argc != 1)
-			goto bad;
-		return req;
+	a->cmd = argv[0];
+	a->req = json_object_new_object();
+	json_object_object_add(a->req, "command", json_object_new_string(a->cmd));
+	if (!strcmp(a->cmd, "status"))
+		return ctl_args_status(a, argc, argv);
+	if (!strcmp(a->cmd, "switchover"))
+		return ctl_args_switchover(a, argc, argv);
+	for (size_t i = 0; i < ARRAY_SIZE(simple); i++) {
+		if (strcmp(a->cmd, simple[i]))
+			continue;
+		if (argc > 1)
+			return ctl_bad("%s takes no arguments (got '%s')", a->cmd, argv[1]);
+		return 0;
 	}
-	if (!strcmp(cmd, "switchover")) {
-		if (argc == 3 && !strcmp(argv[1], "--to"))
-			json_object_object_add(req, "to", json_object_new_string(argv[2]));
-		else if (argc != 1)
-			goto bad;
-		return req;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
-		if (!strcmp(cmd, simple[i]) && argc == 1)
-			return req;
-bad:
-	fprintf(stderr, "keepquorumctl: bad command: %s%s\n", cmd, argc > 1 ? " ..." : "");
-	ctl_usage(stderr);
-	json_object_put(req);
-	return NULL;
+	return ctl_bad("unknown command '%s'", a->cmd);
 }
 
-int main(int argc, char **argv)
+/* Options, then the command: 0, or the exit code when there is nothing more to do. */
+static int ctl_args(struct ctl_args *a, int argc, char **argv, int *code)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"timeout", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = CTL_DEFAULT_SOCKET;
-	json_object *req, *reply, *result = NULL;
-	bool json = false, ok;
-	int c, code;
+	int64_t ms;
+	int c;
 
+	a->path = CTL_DEFAULT_SOCKET;
+	*code = CTL_EXIT_REFUSED;
 	while ((c = getopt_long(argc, argv, "+s:hv", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': path = optarg; break;
-		case 'h': ctl_usage(stdout); return CTL_EXIT_OK;
-		case 'v': printf("keepquorumctl %s\n", PACKAGE_VERSION); return CTL_EXIT_OK;
-		default: ctl_usage(stderr); return CTL_EXIT_REFUSED;
+		case 's':
+			a->path = optarg;
+			break;
+		case 'T':
+			ms = ctl_seconds("--timeout", optarg, 0.1, 3600);
+			if (ms < 0)
+				return -1;
+			a->wait_ms = (int)ms;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			*code = CTL_EXIT_OK;
+			return -1;
+		case 'v':
+			printf("keepquorumctl %s\n", PACKAGE_VERSION);
+			*code = CTL_EXIT_OK;
+			return -1;
+		default:
+			ctl_usage(stderr);
+			return -1;
 		}
 	}
-	if (optind >= argc) {
-		ctl_usage(stderr);
+	if (!a->path[0])
+		return ctl_bad("the socket path (-s) is empty");
+	if (optind >= argc)
+		return ctl_bad("no command given");
+	if (ctl_args_command(a, argc - optind, argv + optind) < 0)
+		return -1;
+	/* a switchover answers once the new leader is known */
+	if (!a->wait_ms)
+		a->wait_ms = strcmp(a->cmd, "switchover") ? CTL_WAIT_MS
+			     : (int)(CTL_DEFER_TIMEOUT_USEC / 1000);
+	return 0;
+}
+
+/* Print what the daemon answered; the exit code. */
+static int ctl_output(const struct ctl_args *a, json_object *reply)
+{
+	json_object *result = NULL, *error = NULL;
+
+	json_object_object_get_ex(reply, "result", &result);
+	if (!json_object_get_boolean(json_object_object_get(reply, "ok"))) {
+		json_object_object_get_ex(reply, "error", &error);
+		fprintf(stderr, "keepquorumctl: %s: %s\n", a->cmd,
+			error ? json_object_get_string(error) : "refused, no reason given");
 		return CTL_EXIT_REFUSED;
 	}
-	req = ctl_request(argc - optind, argv + optind, &json);
-	if (!req)
-		return CTL_EXIT_REFUSED;
-	/* a switchover answers once the new leader is known */
-	reply = ctl_call(path, req, strcmp(argv[optind], "switchover") ? CTL_WAIT_MS :
-				    (int)(CTL_DEFER_TIMEOUT_USEC / 1000));
-	json_object_put(req);
-	if (!reply)
+	if (!result || !json_object_is_type(result, json_type_object)) {
+		fprintf(stderr, "keepquorumctl: %s: the answer on %s has no result object; is it "
+			"keepquorumd's socket?\n", a->cmd, a->path);
 		return CTL_EXIT_UNREACHABLE;
-	ok = json_object_get_boolean(json_object_object_get(reply, "ok"));
-	json_object_object_get_ex(reply, "result", &result);
-	if (!ok) {
-		fprintf(stderr, "keepquorumctl: %s: %s\n", argv[optind], ctl_str(reply, "error", "refused"));
-		code = CTL_EXIT_REFUSED;
-	} else if (!strcmp(argv[optind], "status") && !json) {
-		ctl_print_status(result);
-		code = CTL_EXIT_OK;
-	} else if (!strcmp(argv[optind], "metrics")) {
-		fputs(ctl_str(result, "text", ""), stdout);
-		code = CTL_EXIT_OK;
-	} else {
+	}
+	if (!strcmp(a->cmd, "status") && !a->json)
+		ctl_print_status(stdout, result);
+	else if (!strcmp(a->cmd, "metrics"))
+		fputs(json_object_get_string(json_object_object_get(result, "text")), stdout);
+	else
 		printf("%s\n", json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY |
 						JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-		code = CTL_EXIT_OK;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "keepquorumctl: cannot write the answer: %s\n", strerror(errno));
+		return CTL_EXIT_REFUSED;
 	}
+	return CTL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_args a = {0};
+	json_object *reply;
+	char *why = NULL;
+	int code;
+
+	if (ctl_args(&a, argc, argv, &code) < 0) {
+		json_object_put(a.req);
+		return code;
+	}
+	if (a.watch_ms) {
+		json_object_put(a.req);
+		return ctl_watch(a.path, a.watch_ms, a.json, a.wait_ms);
+	}
+	reply = ctl_call(a.path, a.req, a.wait_ms, &why);
+	json_object_put(a.req);
+	if (!reply) {
+		fprintf(stderr, "keepquorumctl: %s\n", why);
+		free(why);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	code = ctl_output(&a, reply);
 	json_object_put(reply);
 	return code;
 }
