@@ -66,6 +66,8 @@ int reader_int(struct conf_reader *r, const char *key, int def, int min, int max
 double reader_seconds(struct conf_reader *r, const char *key, double def, double min, double max);
 uint64_t reader_bytes(struct conf_reader *r, const char *key, uint64_t def);
 bool reader_sockaddr(struct conf_reader *r, const char *key, struct conf_sockaddr *out);
+/* A listening address (val_listen): a port alone means 127.0.0.1. */
+bool reader_listen(struct conf_reader *r, const char *key, struct conf_sockaddr *out);
 bool reader_addr(struct conf_reader *r, const char *key, struct conf_addr *out);
 /* A command line split into words; false (and reported) when malformed. */
 bool reader_cmd(struct conf_reader *r, const char *key, struct conf_cmd *out);
@@ -81,6 +83,8 @@ const char *val_long(const char *s, long min, long max, long *out);
 const char *val_seconds(const char *s, double min, double max, double *out);
 const char *val_bytes(const char *s, uint64_t *out);
 const char *val_sockaddr(const char *s, struct conf_sockaddr *out);
+/* PORT (127.0.0.1:PORT), ADDRESS:PORT or [ADDRESS]:PORT */
+const char *val_listen(const char *s, struct conf_sockaddr *out);
 const char *val_prefix(const char *s, struct conf_addr *addr, unsigned *prefix, bool *has_prefix);
 /* Words the way keepalived splits a script line: blanks separate, '...' and "..." quote,
  * backslash escapes. Returns a reason on unterminated quotes or an empty line. */

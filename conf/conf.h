@@ -223,3 +223,6 @@ const struct conf_schema_section *conf_schema_find(const char *type);
 int conf_addr_parse(const char *s, struct conf_addr *a);
 const char *conf_addr_str(const struct conf_addr *a, char *buf, size_t len);
 bool conf_addr_eq(const struct conf_addr *a, const struct conf_addr *b);
+/* "10.0.0.1:5405", "[::1]:9650" */
+const char *conf_sockaddr_str(const struct conf_sockaddr *a, char *buf, size_t len);
+bool conf_sockaddr_eq(const struct conf_sockaddr *a, const struct conf_sockaddr *b);

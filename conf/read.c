@@ -163,6 +163,20 @@ bool reader_sockaddr(struct conf_reader *r, const char *key, struct conf_sockadd
 	return true;
 }
 
+bool reader_listen(struct conf_reader *r, const char *key, struct conf_sockaddr *out)
+{
+	const char *v = reader_raw(r, key), *why;
+
+	if (!v)
+		return false;
+	why = val_listen(v, out);
+	if (why) {
+		reader_error(r, key, "'%s' is %s", v, why);
+		return false;
+	}
+	return true;
+}
+
 bool reader_addr(struct conf_reader *r, const char *key, struct conf_addr *out)
 {
 	const char *v = reader_raw(r, key);

@@ -74,7 +74,7 @@ void section_global(struct conf_reader *r, struct conf *c)
 	}
 	g->enable_script_security = reader_bool(r, "enable_script_security", false);
 	g->notify_fifo = sections_abs_path(r, "notify_fifo");
-	g->metrics_listen_set = reader_sockaddr(r, "metrics_listen", &g->metrics_listen);
+	g->metrics_listen_set = reader_listen(r, "metrics_listen", &g->metrics_listen);
 }
 
 static void sections_peers(struct conf_reader *r, struct conf_quorum *q)

@@ -118,6 +118,20 @@ bool conf_addr_eq(const struct conf_addr *a, const struct conf_addr *b)
 	return memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6)) == 0;
 }
 
+const char *conf_sockaddr_str(const struct conf_sockaddr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	conf_addr_str(&a->addr, host, sizeof(host));
+	snprintf(buf, len, a->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, a->port);
+	return buf;
+}
+
+bool conf_sockaddr_eq(const struct conf_sockaddr *a, const struct conf_sockaddr *b)
+{
+	return a->port == b->port && conf_addr_eq(&a->addr, &b->addr);
+}
+
 const char *val_sockaddr(const char *s, struct conf_sockaddr *out)
 {
 	const char *colon, *host_start = s, *host_end;
@@ -146,6 +160,28 @@ const char *val_sockaddr(const char *s, struct conf_sockaddr *out)
 		return "port is not a number from 1 to 65535";
 	out->port = (uint16_t)port;
 	return NULL;
+}
+
+/* metrics_listen: a port alone listens on loopback only, so that an endpoint anyone on the network
+ * can reach is always written out. */
+const char *val_listen(const char *s, struct conf_sockaddr *out)
+{
+	const char *why;
+	long port;
+
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		if (val_long(s, 1, 65535, &port))
+			return "not a port from 1 to 65535";
+		conf_addr_parse("127.0.0.1", &out->addr);
+		out->port = (uint16_t)port;
+		return NULL;
+	}
+	why = val_sockaddr(s, out);
+	if (!why || !strcmp(why, "not an IP address"))
+		return why;
+	if (!strncmp(why, "port", 4))
+		return "not ADDRESS:PORT with a port from 1 to 65535";
+	return "not PORT, ADDRESS:PORT or [IPV6-ADDRESS]:PORT";
 }
 
 const char *val_prefix(const char *s, struct conf_addr *addr, unsigned *prefix, bool *has_prefix)

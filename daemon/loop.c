@@ -16,7 +16,9 @@
 
 #include "common/util.h"
 #include "daemon/ctl.h"
+#include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/quorum.h"
 #include "daemon/watchdog.h"
 #include "healthcheck/health.h"
@@ -31,6 +33,7 @@ struct daemon {
 	struct health *health;
 	struct dquorum *quorum;     /* NULL: no [quorum] section */
 	struct watchdog *watchdog;  /* NULL: no WATCHDOG_USEC */
+	struct http_server *http;   /* NULL: no metrics_listen, or built without libmicrohttpd */
 	sd_event_source *fitness;   /* deferred: recompute this node's fitness for the quorum */
 	int pid_fd;
 	unsigned long long started_usec;
@@ -40,6 +43,7 @@ struct daemon {
 };
 
 static void daemon_want_fitness(struct daemon *d);
+static void daemon_http_reload(struct daemon *d, const struct conf *c);
 
 const struct conf *daemon_conf(const struct daemon *d)
 {
@@ -137,6 +141,7 @@ int daemon_reload(struct daemon *d, char **error)
 		log_warning("the [quorum] section changed: it applies at the next start of keepquorumd; "
 			    "the running quorum keeps its members, timers and key");
 	daemon_want_fitness(d);
+	daemon_http_reload(d, c);
 	conf_free(d->conf);
 	d->conf = c;
 	d->reload_refused = false;
@@ -302,6 +307,95 @@ static void daemon_check_watchdog(struct daemon *d)
 			    (double)(bound - DAEMON_RELEASE_ALLOWANCE_USEC) / 1e6 : 0.0);
 }
 
+static char *daemon_render_metrics(void *userdata)
+{
+	return metrics_text(userdata);
+}
+
+#define DAEMON_NO_HTTP "metrics_listen = %s is set, but keepquorumd was built without " \
+	"libmicrohttpd: nothing listens; keepquorumctl metrics prints the same text"
+
+/* metrics_listen at start: an address that cannot be bound stops the start, as the control
+ * socket does. */
+static int daemon_http_start(struct daemon *d)
+{
+	const struct conf_global *g = &d->conf->global;
+	char addr[80], err[256];
+	int r;
+
+	if (!g->metrics_listen_set)
+		return 0;
+	conf_sockaddr_str(&g->metrics_listen, addr, sizeof(addr));
+	if (!http_available()) {
+		log_warning(DAEMON_NO_HTTP, addr);
+		return 0;
+	}
+	r = http_server_new(d->ev, &g->metrics_listen, daemon_render_metrics, d, &d->http, err,
+			    sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "keepquorumd: metrics_listen %s: %s\n", addr, err);
+		return r;
+	}
+	log_info("metrics served at http://%s/metrics", addr);
+	return 0;
+}
+
+/* On reload a changed metrics_listen moves the listener. A new address that cannot be bound
+ * leaves the old listener serving (the rest of the reload applies): a typo must not cost the
+ * scrapes that work. */
+static void daemon_http_reload(struct daemon *d, const struct conf *c)
+{
+	const struct conf_sockaddr *want = &c->global.metrics_listen;
+	struct conf_sockaddr old = {0};
+	struct http_server *h = NULL;
+	char addr[80], was[80] = "nothing", err[256];
+	int r;
+
+	if (!c->global.metrics_listen_set) {
+		if (d->http)
+			log_notice("metrics_listen removed: the HTTP endpoint is closed");
+		http_server_free(d->http);
+		d->http = NULL;
+		return;
+	}
+	conf_sockaddr_str(want, addr, sizeof(addr));
+	if (!http_available()) {
+		log_warning(DAEMON_NO_HTTP, addr);
+		return;
+	}
+	if (d->http) {
+		old = *http_server_addr(d->http);
+		if (conf_sockaddr_eq(&old, want))
+			return;
+		conf_sockaddr_str(&old, was, sizeof(was));
+	}
+	r = http_server_new(d->ev, want, daemon_render_metrics, d, &h, err, sizeof(err));
+	if (r == -EADDRINUSE && d->http && old.port == want->port) {
+		/* the old listener may be what holds the port (0.0.0.0 after 127.0.0.1): let it go,
+		 * and take it back if the new address still cannot be bound */
+		http_server_free(d->http);
+		d->http = NULL;
+		r = http_server_new(d->ev, want, daemon_render_metrics, d, &h, err, sizeof(err));
+		if (r < 0) {
+			char err2[256];
+
+			if (http_server_new(d->ev, &old, daemon_render_metrics, d, &d->http, err2,
+					    sizeof(err2)) < 0) {
+				log_error("metrics_listen %s: %s; and the old %s cannot be bound again: "
+					  "%s; nothing listens", addr, err, was, err2);
+				return;
+			}
+		}
+	}
+	if (r < 0) {
+		log_error("metrics_listen %s: %s; still serving on %s", addr, err, was);
+		return;
+	}
+	http_server_free(d->http);
+	d->http = h;
+	log_notice("metrics served at http://%s/metrics (before: %s)", addr, was);
+}
+
 static int daemon_setup(struct daemon *d)
 {
 	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
@@ -348,6 +442,9 @@ static int daemon_setup(struct daemon *d)
 			strerror(-r));
 		return r;
 	}
+	r = daemon_http_start(d);
+	if (r < 0)
+		return r;
 	/* the checks first: their first runs start now, and the instances wait for them */
 	d->health = health_new(d->ev, daemon_on_check, d);
 	health_apply(d->health, d->conf);
@@ -392,11 +489,6 @@ int daemon_run(const struct daemon_opts *opts, struct conf *conf)
 		  "keepquorumd %s started: %s, %zu instance%s, node %s", PACKAGE_VERSION, opts->config,
 		  conf->n_instances, conf->n_instances == 1 ? "" : "s",
 		  conf->quorum ? conf->quorum->node_id : conf->global.router_id);
-	if (conf->global.metrics_listen_set)
-		/* SPEC.md promises the endpoint; until it exists, say so rather than listen silently
-		 * nowhere */
-		log_warning("metrics_listen is set, but this version serves no HTTP endpoint yet: "
-			    "keepquorumctl metrics prints the same text");
 	daemon_notify_status(&d, "READY=1\n");
 	r = sd_event_loop(d.ev);
 	if (r < 0) {
@@ -412,6 +504,7 @@ out:
 	sd_event_source_disable_unref(d.fitness);
 	vrrp_engine_free(d.vrrp);
 	health_free(d.health);
+	http_server_free(d.http);
 	ctl_server_free(d.ctl);
 	pidfile_remove(opts->pidfile, d.pid_fd);
 	sd_event_unref(d.ev);

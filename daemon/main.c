@@ -7,6 +7,7 @@
 #include "common/ctlproto.h"
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/http.h"
 #include "daemon/log.h"
 #include "vrrp/vip.h"
 
@@ -115,6 +116,18 @@ static int main_release(const struct conf *c)
 	return failed ? DAEMON_EXIT_RUNTIME : DAEMON_EXIT_OK;
 }
 
+/* Valid, but this build cannot do all it asks: -t says so (the daemon, at start). */
+static void main_warn_no_http(const char *path, const struct conf *c)
+{
+	char addr[80];
+
+	if (!c->global.metrics_listen_set || http_available())
+		return;
+	fprintf(stderr, "%s: warning: metrics_listen = %s is set, but keepquorumd was built without "
+		"libmicrohttpd: nothing will listen; keepquorumctl metrics prints the same text\n",
+		path, conf_sockaddr_str(&c->global.metrics_listen, addr, sizeof(addr)));
+}
+
 int main(int argc, char **argv)
 {
 	struct main_args a = {
@@ -158,6 +171,7 @@ int main(int argc, char **argv)
 	if (a.config_test) {
 		printf("%s: configuration is valid (%zu instance%s)\n", a.d.config, conf->n_instances,
 		       conf->n_instances == 1 ? "" : "s");
+		main_warn_no_http(a.d.config, conf);
 		conf_free(conf);
 		return DAEMON_EXIT_OK;
 	}

@@ -62,10 +62,26 @@ START_TEST(test_addresses)
 	ck_assert_uint_eq(sa.port, 5405);
 	ck_assert_ptr_null(val_sockaddr("[fd00::1]:1", &sa));
 	ck_assert_int_eq(sa.addr.family, AF_INET6);
+	ck_assert_str_eq(conf_sockaddr_str(&sa, buf, sizeof(buf)), "[fd00::1]:1");
 	ck_assert_ptr_nonnull(val_sockaddr("fd00::1:5405", &sa));
 	ck_assert_ptr_nonnull(val_sockaddr("10.0.0.1:0", &sa));
 	ck_assert_ptr_nonnull(val_sockaddr("host:80", &sa));
 	ck_assert_ptr_nonnull(val_sockaddr("[fd00::1]", &sa));
+	/* metrics_listen: a port alone is loopback; anything else as val_sockaddr, worded for it */
+	ck_assert_ptr_null(val_listen("9650", &sa));
+	ck_assert_str_eq(conf_sockaddr_str(&sa, buf, sizeof(buf)), "127.0.0.1:9650");
+	ck_assert_ptr_null(val_listen("[::1]:9650", &sa));
+	ck_assert_str_eq(conf_sockaddr_str(&sa, buf, sizeof(buf)), "[::1]:9650");
+	ck_assert_ptr_null(val_listen("0.0.0.0:80", &sa));
+	ck_assert_str_eq(conf_sockaddr_str(&sa, buf, sizeof(buf)), "0.0.0.0:80");
+	ck_assert_str_eq(val_listen("0", &sa), "not a port from 1 to 65535");
+	ck_assert_str_eq(val_listen("65536", &sa), "not a port from 1 to 65535");
+	ck_assert_str_eq(val_listen("127.0.0.1", &sa), "not PORT, ADDRESS:PORT or [IPV6-ADDRESS]:PORT");
+	ck_assert_str_eq(val_listen("-1", &sa), "not PORT, ADDRESS:PORT or [IPV6-ADDRESS]:PORT");
+	ck_assert_str_eq(val_listen("", &sa), "not PORT, ADDRESS:PORT or [IPV6-ADDRESS]:PORT");
+	ck_assert_str_eq(val_listen("::1:9650", &sa), "not PORT, ADDRESS:PORT or [IPV6-ADDRESS]:PORT");
+	ck_assert_str_eq(val_listen("1.2.3.4:0", &sa), "not ADDRESS:PORT with a port from 1 to 65535");
+	ck_assert_str_eq(val_listen("localhost:9650", &sa), "not an IP address");
 	ck_assert_ptr_null(val_prefix("10.0.0.100/24", &a, &prefix, &has));
 	ck_assert(has && prefix == 24);
 	ck_assert_str_eq(conf_addr_str(&a, buf, sizeof(buf)), "10.0.0.100");
