@@ -29,6 +29,7 @@ kqmake() {
 dirs=$(kqmake -f Makefile -f - kq-print-dirs <<'EOF'
 kq-print-dirs:
 	@echo 'sbindir=$(sbindir)'
+	@echo 'bindir=$(bindir)'
 	@echo 'mandir=$(mandir)'
 	@echo 'docdir=$(docdir)'
 	@echo 'pkglibexecdir=$(pkglibexecdir)'
@@ -39,11 +40,11 @@ kq-print-dirs:
 	@echo 'version=$(PACKAGE_VERSION)'
 EOF
 ) || { echo "FAIL: cannot read the installation directories from $KQ_BUILDDIR/Makefile"; exit 1; }
-sbindir='' mandir='' docdir='' pkglibexecdir='' unitdir='' tmpfilesdir='' sysusersdir='' catalogdir=''
+sbindir='' bindir='' mandir='' docdir='' pkglibexecdir='' unitdir='' tmpfilesdir='' sysusersdir='' catalogdir=''
 version=''
 while IFS='=' read -r k v; do
 	case $k in
-	sbindir | mandir | docdir | pkglibexecdir | unitdir | tmpfilesdir | sysusersdir | catalogdir | \
+	sbindir | bindir | mandir | docdir | pkglibexecdir | unitdir | tmpfilesdir | sysusersdir | catalogdir | \
 		version)
 		printf -v "$k" '%s' "$v" ;;
 	esac
@@ -58,8 +59,9 @@ fi
 
 # Every file that must be installed, with its mode; and nothing else.
 expect=(
-	"$sbindir/keepquorumd 755" "$sbindir/keepquorumctl 755"
+	"$sbindir/keepquorumd 755" "$sbindir/keepquorumctl 755" "$bindir/keepalived-to-ini 755"
 	"$mandir/man8/keepquorumd.8 644" "$mandir/man8/keepquorumctl.8 644"
+	"$mandir/man1/keepalived-to-ini.1 644"
 	"$mandir/man5/keepquorum.ini.5 644"
 	"$pkglibexecdir/pg-promote 755" "$pkglibexecdir/pg-demote 755"
 	"$pkglibexecdir/pg-rejoin 755" "$pkglibexecdir/check-pg 755"
@@ -103,14 +105,14 @@ if [ -f "$unit" ]; then
 fi
 
 # The installed programs run and say which version they are.
-for p in keepquorumd keepquorumctl; do
-	out=$("$dest$sbindir/$p" --version 2>&1) || fail "$p --version exited $?: $out"
+for p in "$sbindir/keepquorumd" "$sbindir/keepquorumctl" "$bindir/keepalived-to-ini"; do
+	out=$("$dest$p" --version 2>&1) || fail "$p --version exited $?: $out"
 	[[ $out == *"$version"* ]] || fail "$p --version does not print $version: $out"
 done
 
 # The man pages render cleanly, and man finds each in its section under the installed tree.
 if command -v groff >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then
-	for page in keepquorumd.8 keepquorumctl.8 keepquorum.ini.5; do
+	for page in keepquorumd.8 keepquorumctl.8 keepquorum.ini.5 keepalived-to-ini.1; do
 		sec=${page##*.}
 		f=$dest$mandir/man$sec/$page
 		out=$(groff -ww -z -man "$f" 2>&1)

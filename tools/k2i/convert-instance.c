@@ -1,0 +1,271 @@
+/* vrrp_instance and vrrp_sync_group (convert-int.h): keepalived's blocks of one item a line
+ * become keepquorum's lists, and the options keepquorum has not are listed with the reason. */
+#include "tools/k2i/convert-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+/* keepalived's instance options keepquorum has not, and why */
+static const char *const k2i_inst_unsupported[][2] = {
+	{"use_vmac", "keepquorum moves addresses, not a virtual MAC address"},
+	{"vmac_xmit_base", "keepquorum moves addresses, not a virtual MAC address"},
+	{"virtual_routes", "keepquorum moves addresses only: routes belong in the network config"},
+	{"virtual_rules", "keepquorum moves addresses only: rules belong in the network config"},
+	{"virtual_ipaddress_excluded", "keepquorum advertises every address it holds"},
+	{"track_bfd", "keepquorum has no BFD"},
+	{"track_process", "keepquorum tracks no processes: use a [vrrp_script] (pidof)"},
+	{"smtp_alert", "keepquorum sends no mail"},
+	{"dont_track_primary", "keepquorum always tracks the instance's own interface"},
+	{"mcast_src_ip", "keepquorum sends adverts from the interface's primary address"},
+	{"lvs_sync_daemon_interface", "LVS is not keepquorum's"},
+	{NULL, NULL}};
+
+static const char *const k2i_inst_same[] = {
+	"state", "interface", "virtual_router_id", "priority", "advert_int", "preempt_delay",
+	"unicast_src_ip", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
+	"version", NULL};
+
+static size_t k2i_same_index(const char *kw)
+{
+	size_t j = 0;
+
+	while (k2i_inst_same[j] && strcmp(k2i_inst_same[j], kw))
+		j++;
+	return j;
+}
+
+static const char *const k2i_hooks[] = {
+	"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", NULL};
+
+/* One item of a list block, or NULL (dropped): its words, of which options[] are kept with
+ * the value after them and flags[] alone; any other word drops the item's rest. */
+static char *k2i_item(struct k2i *k, const struct kconf_node *it, const char *const *options,
+		      const char *const *flags)
+{
+	char *s = xstrdup(it->words[0]);
+
+	for (size_t i = 1; i < it->n_words; i++) {
+		const char *w = it->words[i];
+		bool opt = false, flag = false;
+		char *t;
+
+		for (size_t j = 0; options && options[j]; j++)
+			opt = opt || !strcmp(w, options[j]);
+		for (size_t j = 0; flags && flags[j]; j++)
+			flag = flag || !strcmp(w, flags[j]);
+		if (opt && i + 1 < it->n_words) {
+			t = xasprintf("%s %s %s", s, w, it->words[i + 1]);
+			i++;
+		} else if (flag) {
+			t = xasprintf("%s %s", s, w);
+		} else {
+			char *what = xasprintf("'%s' and what follows it are not converted", w);
+
+			k2i_drop(k, it, what);
+			free(what);
+			break;
+		}
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* The top-level track_file NAME { file PATH weight N }: "PATH [weight N]" for item it. */
+static char *k2i_track_file(struct k2i *k, const struct kconf_node *it)
+{
+	const struct kconf_node *root = &k->t->root, *tf = NULL, *file, *w;
+	char *s;
+
+	for (size_t i = 0; i < root->n_kids && !tf; i++)
+		if (!strcmp(root->kids[i].words[0], "track_file") && root->kids[i].n_words > 1 &&
+		    !strcmp(root->kids[i].words[1], it->words[0]))
+			tf = &root->kids[i];
+	file = tf ? kconf_find(tf, "file") : NULL;
+	if (!file || file->n_words < 2) {
+		k2i_drop(k, it, "no track_file block with its file is defined under that name");
+		return NULL;
+	}
+	w = kconf_find(tf, "weight");
+	s = w && w->n_words > 1 ? xasprintf("%s weight %s", file->words[1], w->words[1])
+				: xstrdup(file->words[1]);
+	/* the instance's own weight or reverse wins */
+	if (it->n_words > 1) {
+		static const char *const opts[] = {"weight", NULL}, *const flags[] = {"reverse", NULL};
+		char **words = xcalloc(it->n_words, sizeof(*words));
+		struct kconf_node tmp = *it;
+
+		words[0] = file->words[1];
+		for (size_t i = 1; i < it->n_words; i++)
+			words[i] = it->words[i];
+		tmp.words = words;
+		free(s);
+		s = k2i_item(k, &tmp, opts, flags);
+		free(words);
+	}
+	return s;
+}
+
+/* A list block (`virtual_ipaddress { ... }`) as "key = a, b, ...". */
+static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key)
+{
+	static const char *const vip_opts[] = {"dev", "label", "brd", "scope", NULL};
+	static const char *const weight[] = {"weight", NULL};
+	static const char *const reverse[] = {"reverse", NULL};
+	char *list = xstrdup("");
+	size_t count = 0;
+
+	if (!n->block) {
+		k2i_drop(k, n, "keepalived takes this as a block of one item a line");
+		free(list);
+		return;
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct kconf_node *it = &n->kids[i];
+		char *item = NULL, *t;
+
+		if (!strcmp(key, "virtual_ipaddress"))
+			item = k2i_item(k, it, vip_opts, NULL);
+		else if (!strcmp(key, "unicast_peer"))
+			item = k2i_item(k, it, NULL, NULL);
+		else if (!strcmp(key, "track_file"))
+			item = k2i_track_file(k, it);
+		else if (it->n_words > 1 && !strcmp(it->words[it->n_words - 1], "noreverse")) {
+			struct kconf_node tmp = *it;
+
+			tmp.n_words--;    /* noreverse is the default */
+			item = k2i_item(k, &tmp, weight, reverse);
+		} else
+			item = k2i_item(k, it, weight, reverse);
+		if (!item)
+			continue;
+		t = xasprintf("%s%s%s", list, count++ ? ", " : "", item);
+		free(list);
+		free(item);
+		list = t;
+	}
+	if (count)
+		k2i_put(k, "%s = %s\n", key, list);
+	free(list);
+}
+
+static void k2i_auth(struct k2i *k, const struct kconf_node *in, const struct kconf_node *n)
+{
+	const struct kconf_node *type = kconf_find(n, "auth_type"), *pass = kconf_find(n, "auth_pass");
+	const struct kconf_node *v = kconf_find(in, "version");
+	const char *version = v && v->n_words > 1 ? v->words[1] : k->version;
+
+	if (version && !strcmp(version, "3")) {
+		k2i_drop(k, n, "VRRPv3 has no authentication (RFC 5798); keepalived ignores it too");
+		return;
+	}
+	if (!type || type->n_words < 2 || strcmp(type->words[1], "PASS")) {
+		k2i_drop(k, n, "only auth_type PASS is supported (AH is not, as in RFC 5798)");
+		return;
+	}
+	k2i_put(k, "auth_type = PASS\n");
+	if (pass)
+		k2i_one(k, pass, "auth_pass");
+}
+
+/* One option of an instance; false when it is none keepquorum knows. */
+static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const struct kconf_node *n,
+			    bool *has)
+{
+	const char *kw = n->words[0];
+
+	for (size_t j = 0; k2i_inst_same[j]; j++)
+		if (!strcmp(kw, k2i_inst_same[j])) {
+			k2i_one(k, n, kw);
+			has[j] = true;
+			return true;
+		}
+	for (size_t j = 0; k2i_hooks[j]; j++)
+		if (!strcmp(kw, k2i_hooks[j])) {
+			k2i_command(k, n, kw);
+			return true;
+		}
+	if (!strcmp(kw, "nopreempt"))
+		k2i_put(k, "nopreempt = yes\n");
+	else if (!strcmp(kw, "virtual_ipaddress") || !strcmp(kw, "unicast_peer") ||
+		 !strcmp(kw, "track_interface") || !strcmp(kw, "track_script") ||
+		 !strcmp(kw, "track_file"))
+		k2i_list(k, n, kw);
+	else if (!strcmp(kw, "authentication"))
+		k2i_auth(k, in, n);
+	else if (!strcmp(kw, "native_ipv6"))
+		;   /* keepquorum takes the family from the addresses */
+	else
+		return false;
+	return true;
+}
+
+void k2i_instance(struct k2i *k, const struct kconf_node *in)
+{
+	bool has[ARRAY_SIZE(k2i_inst_same)] = {false};
+
+	if (in->n_words != 2) {
+		k2i_drop(k, in, "needs exactly one name");
+		return;
+	}
+	k2i_put(k, "[vrrp_instance %s]\n", in->words[1]);
+	for (size_t i = 0; i < in->n_kids; i++) {
+		const struct kconf_node *n = &in->kids[i];
+		const char *why = "keepquorum's [vrrp_instance] has no such option";
+
+		if (k2i_inst_option(k, in, n, has))
+			continue;
+		for (size_t j = 0; k2i_inst_unsupported[j][0]; j++)
+			if (!strcmp(n->words[0], k2i_inst_unsupported[j][0]))
+				why = k2i_inst_unsupported[j][1];
+		k2i_drop(k, n, why);
+	}
+	/* global_defs' defaults for what the instance leaves out */
+	if (k->version && !has[k2i_same_index("version")])
+		k2i_put(k, "version = %s\n", k->version);
+	if (k->garp_delay && !has[k2i_same_index("garp_master_delay")])
+		k2i_put(k, "garp_master_delay = %s\n", k->garp_delay);
+	if (k->garp_repeat && !has[k2i_same_index("garp_master_repeat")])
+		k2i_put(k, "garp_master_repeat = %s\n", k->garp_repeat);
+	if (k->garp_refresh && !has[k2i_same_index("garp_master_refresh")])
+		k2i_put(k, "garp_master_refresh = %s\n", k->garp_refresh);
+	k2i_put(k, "\n");
+}
+
+void k2i_group(struct k2i *k, const struct kconf_node *g)
+{
+	if (g->n_words != 2) {
+		k2i_drop(k, g, "needs exactly one name");
+		return;
+	}
+	k2i_put(k, "[vrrp_sync_group %s]\n", g->words[1]);
+	for (size_t i = 0; i < g->n_kids; i++) {
+		const struct kconf_node *n = &g->kids[i];
+		bool hook = false;
+
+		for (size_t j = 0; k2i_hooks[j]; j++)
+			hook = hook || !strcmp(n->words[0], k2i_hooks[j]);
+		if (hook) {
+			k2i_command(k, n, n->words[0]);
+		} else if (!strcmp(n->words[0], "group") && n->block) {
+			char *list = xstrdup("");
+
+			for (size_t j = 0; j < n->n_kids; j++)
+				for (size_t w = 0; w < n->kids[j].n_words; w++) {
+					char *t = xasprintf("%s%s%s", list, *list ? ", " : "",
+							    n->kids[j].words[w]);
+
+					free(list);
+					list = t;
+				}
+			k2i_put(k, "group = %s\n", list);
+			free(list);
+		} else {
+			k2i_drop(k, n, "keepquorum's [vrrp_sync_group] has no such option (members' "
+				 "track weights count as 0, as keepalived's default)");
+		}
+	}
+	k2i_put(k, "\n");
+}

@@ -1,0 +1,29 @@
+/* Between tools/k2i/convert.c (the file, global_defs, vrrp_script) and convert-instance.c
+ * (vrrp_instance, vrrp_sync_group). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "tools/k2i/convert.h"
+#include "tools/k2i/kconf-int.h"
+
+struct k2i {
+	const struct kconf_tree *t;
+	struct k2i_result *out;
+	char *ini;
+	/* global_defs that keepalived applies to every instance */
+	const char *version, *garp_delay, *garp_repeat, *garp_refresh;
+};
+
+void k2i_put(struct k2i *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* n is not converted: listed with its file, line and why */
+void k2i_drop(struct k2i *k, const struct kconf_node *n, const char *why);
+/* n's words from `from` on, joined by blanks (malloc'd) */
+char *k2i_join(const struct kconf_node *n, size_t from);
+/* "key = value" of a one-value statement; false when it has no value (dropped) */
+bool k2i_one(struct k2i *k, const struct kconf_node *n, const char *key);
+/* a command, without keepalived's user and group after it */
+void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key);
+
+void k2i_instance(struct k2i *k, const struct kconf_node *in);
+void k2i_group(struct k2i *k, const struct kconf_node *g);

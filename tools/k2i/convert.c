@@ -1,0 +1,214 @@
+/* keepalived.conf to keepquorum.ini (convert.h). keepquorum.ini(5) names, for every key, the
+ * keepalived option it mirrors: this file is that table turned around. What keepalived's VRRP
+ * side has and keepquorum has not is dropped and listed, never guessed at. */
+#include "tools/k2i/convert-int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "tools/k2i/kconf-int.h"
+
+void k2i_put(struct k2i *k, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, *t;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	t = xasprintf("%s%s", k->ini, s);
+	free(k->ini);
+	free(s);
+	k->ini = t;
+}
+
+void k2i_drop(struct k2i *k, const struct kconf_node *n, const char *why)
+{
+	kconf_error_add(&k->out->dropped, n->file, n->line, "%s: %s", n->words[0], why);
+}
+
+/* The words from i on, joined by blanks. */
+char *k2i_join(const struct kconf_node *n, size_t from)
+{
+	char *s = xstrdup("");
+
+	for (size_t i = from; i < n->n_words; i++) {
+		char *t = xasprintf("%s%s%s", s, i > from ? " " : "", n->words[i]);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* "key = value" from a statement of one value; false (dropped) when it has none. */
+bool k2i_one(struct k2i *k, const struct kconf_node *n, const char *key)
+{
+	if (n->n_words < 2) {
+		k2i_drop(k, n, "has no value");
+		return false;
+	}
+	if (n->n_words > 2)
+		k2i_drop(k, n, "only its first value is converted");
+	k2i_put(k, "%s = %s\n", key, n->words[1]);
+	return true;
+}
+
+/* A command and keepalived's optional user and group after it. */
+void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key)
+{
+	if (n->n_words < 2) {
+		k2i_drop(k, n, "has no command");
+		return;
+	}
+	if (n->n_words > 2)
+		k2i_drop(k, n, "the user and group after the command are not taken: hooks run as "
+			 "script_user");
+	k2i_put(k, "%s = %s\n", key, n->words[1]);
+}
+
+static const char *const k2i_global_ignored[] = {
+	"notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout",
+	"smtp_helo_name", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_checker",
+	"enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_dbus", NULL};
+
+static void k2i_global(struct k2i *k, const struct kconf_node *g)
+{
+	k2i_put(k, "[global]\n");
+	for (size_t i = 0; i < g->n_kids; i++) {
+		const struct kconf_node *n = &g->kids[i];
+		const char *kw = n->words[0];
+		bool ignored = false;
+
+		for (size_t j = 0; k2i_global_ignored[j]; j++)
+			ignored = ignored || !strcmp(kw, k2i_global_ignored[j]);
+		if (!strcmp(kw, "router_id"))
+			k2i_one(k, n, "router_id");
+		else if (!strcmp(kw, "script_user")) {
+			if (n->n_words > 2)
+				k2i_drop(k, n, "the group is not taken: scripts run with the user's own");
+			if (n->n_words > 1)
+				k2i_put(k, "script_user = %s\n", n->words[1]);
+		} else if (!strcmp(kw, "enable_script_security"))
+			k2i_put(k, "enable_script_security = yes\n");
+		else if (!strcmp(kw, "notify_fifo") || !strcmp(kw, "vrrp_notify_fifo")) {
+			if (n->n_words > 2)
+				k2i_drop(k, n, "the user and group after the path are not taken");
+			if (n->n_words > 1)
+				k2i_put(k, "notify_fifo = %s\n", n->words[1]);
+		} else if (!strcmp(kw, "vrrp_version") && n->n_words > 1)
+			k->version = n->words[1];
+		else if (!strcmp(kw, "vrrp_garp_master_delay") && n->n_words > 1)
+			k->garp_delay = n->words[1];
+		else if (!strcmp(kw, "vrrp_garp_master_repeat") && n->n_words > 1)
+			k->garp_repeat = n->words[1];
+		else if (!strcmp(kw, "vrrp_garp_master_refresh") && n->n_words > 1)
+			k->garp_refresh = n->words[1];
+		else if (ignored)
+			k2i_drop(k, n, "keepquorum sends no mail and has no SNMP or D-Bus: it logs to "
+				 "the journal and serves metrics");
+		else if (!strcmp(kw, "vrrp_strict"))
+			k2i_drop(k, n, "keepquorum follows RFC 5798 in what it sends and accepts, but makes "
+				 "no firewall rules and keeps unicast and v2 authentication available");
+		else
+			k2i_drop(k, n, "keepquorum has no such setting");
+	}
+	k2i_put(k, "\n");
+}
+
+static void k2i_script(struct k2i *k, const struct kconf_node *s)
+{
+	static const char *const same[] = {"interval", "timeout", "rise", "fall", NULL};
+
+	if (s->n_words != 2) {
+		k2i_drop(k, s, "needs exactly one name");
+		return;
+	}
+	k2i_put(k, "[vrrp_script %s]\n", s->words[1]);
+	for (size_t i = 0; i < s->n_kids; i++) {
+		const struct kconf_node *n = &s->kids[i];
+		const char *kw = n->words[0];
+		bool done = false;
+
+		for (size_t j = 0; same[j] && !done; j++)
+			if (!strcmp(kw, same[j]))
+				done = k2i_one(k, n, kw) || true;
+		if (done)
+			continue;
+		if (!strcmp(kw, "script"))
+			k2i_command(k, n, "script");
+		else if (!strcmp(kw, "weight")) {
+			char *w = k2i_join(n, 1);
+
+			k2i_put(k, "weight = %s\n", w);
+			free(w);
+		} else if (!strcmp(kw, "user")) {
+			if (n->n_words > 2)
+				k2i_drop(k, n, "the group is not taken: the script runs with the user's own");
+			if (n->n_words > 1)
+				k2i_put(k, "user = %s\n", n->words[1]);
+		} else
+			k2i_drop(k, n, "keepquorum's [vrrp_script] has no such option");
+	}
+	k2i_put(k, "\n");
+}
+
+static const char *const k2i_top_unsupported[][2] = {
+	{"virtual_server", "LVS load balancing is not keepquorum's: keep keepalived's checker for it"},
+	{"virtual_server_group", "LVS load balancing is not keepquorum's"},
+	{"static_ipaddress", "static addresses belong in the system's network configuration"},
+	{"static_routes", "static routes belong in the system's network configuration"},
+	{"static_rules", "static rules belong in the system's network configuration"},
+	{"bfd_instance", "keepquorum has no BFD"},
+	{"vrrp_track_process", "keepquorum tracks no processes: use a [vrrp_script] (pidof)"},
+	{"garp_group", "keepquorum has no GARP groups: garp_* are per instance"},
+	{NULL, NULL}};
+
+void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_result *out)
+{
+	struct k2i k = {.t = t, .out = out, .ini = xstrdup("")};
+	const struct kconf_node *root = &t->root, *g = kconf_find(root, "global_defs");
+
+	memset(out, 0, sizeof(*out));
+	k2i_put(&k, "; converted by keepalived-to-ini %s from %s\n; the quorum is not configured "
+		"(keepalived had none): keepalived-to-ini(1) shows how to add [quorum]\n\n",
+		PACKAGE_VERSION, source);
+	/* global_defs first: its vrrp_version and vrrp_garp_* apply to the instances */
+	if (g)
+		k2i_global(&k, g);
+	for (size_t i = 0; i < root->n_kids; i++) {
+		const struct kconf_node *n = &root->kids[i];
+		const char *kw = n->words[0];
+		bool listed = false;
+
+		if (!strcmp(kw, "global_defs"))
+			continue;
+		if (!strcmp(kw, "vrrp_script"))
+			k2i_script(&k, n);
+		else if (!strcmp(kw, "vrrp_instance"))
+			k2i_instance(&k, n);
+		else if (!strcmp(kw, "vrrp_sync_group"))
+			k2i_group(&k, n);
+		else if (!strcmp(kw, "track_file"))
+			continue;   /* taken where an instance names it */
+		else {
+			for (size_t j = 0; k2i_top_unsupported[j][0]; j++)
+				if (!strcmp(kw, k2i_top_unsupported[j][0])) {
+					k2i_drop(&k, n, k2i_top_unsupported[j][1]);
+					listed = true;
+				}
+			if (!listed)
+				k2i_drop(&k, n, "keepquorum has no such section");
+		}
+	}
+	out->ini = k.ini;
+}
+
+void k2i_result_free(struct k2i_result *r)
+{
+	free(r->ini);
+	kconf_errors_free(&r->dropped);
+	r->ini = NULL;
+}
