@@ -5,6 +5,9 @@
 # so any line it prints is a failure here). Also checked: each file starts with its comment
 # block, the lines its "# unsupported: LINE KEYWORD" header names hold that keyword, no two
 # shapes (file-name prefixes NN-) use one VRID, and README.md lists every file.
+# And keepalived-to-ini converts each as it was run: exit 0, or 3 when the header names
+# unsupported lines, which must then be exactly the lines it lists; its output passes
+# keepquorumd -t in the same namespace (the scripts and interfaces the config names exist there).
 #
 # keepalived -t checks that interfaces and scripts exist, so it runs in a network namespace of
 # our own (kq<PID>k2i) with eth0 (10.77.0.1/24, fd77::1/64) and eth1 (10.77.1.1/24), and with a
@@ -12,7 +15,8 @@
 # gives it (the configs name their scripts /etc/keepalived/scripts/...). A file whose header has
 # "# config-ids: A B" is tested once per id (keepalived -i ID, for its @ID lines).
 #
-# Environment: KQ_SRCDIR (the source tree; default: this script's ../..), KQ_K2I_CORPUS (another
+# Environment: KQ_BUILDDIR (keepalived-to-ini and keepquorumd), KQ_SRCDIR (the source tree;
+# default: this script's ../..), KQ_K2I_CORPUS (another
 # corpus directory to check, e.g. to see this test fail), KEEPQUORUM_REQUIRE_NETNS=1 (a skip is a
 # failure). Needs root; skips (77) without keepalived, root or network namespaces.
 set -euo pipefail
@@ -20,6 +24,10 @@ KQ_DEFAULT_TIMEOUT=120
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 
+: "${KQ_BUILDDIR:?}"
+k2i=$KQ_BUILDDIR/keepalived-to-ini
+kqd=${KEEPQUORUMD:-$KQ_BUILDDIR/keepquorumd}
+[[ -x $k2i && -x $kqd ]] || kq_fail "$k2i or $kqd is missing (build first)"
 corpus=${KQ_K2I_CORPUS:-${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/k2i/corpus}
 [[ -d $corpus ]] || kq_fail "no corpus directory at $corpus"
 corpus=$(cd "$corpus" && pwd)
@@ -94,6 +102,30 @@ for f in "$corpus"/*.conf; do
 done
 ((${#files[@]} > 0)) || kq_fail "no *.conf file in $corpus"
 
+# k2i_check NAME ID: convert NAME as keepalived read it (config id ID), then keepquorumd -t.
+k2i_check() {
+	local name=$1 id=$2 rc=0 want got ini="$KQ_DIR/${1%.conf}${2:+.$2}.ini"
+	local args=(-o "$ini" "/etc/keepalived/$name")
+	[[ -n $id ]] && args=(-i "$id" "${args[@]}")
+	# shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
+	ip netns exec "$NS" sh -c 'mount --bind "$1" /etc/keepalived && shift && exec "$@"' \
+		sh "$etc" "$k2i" "${args[@]}" >"$KQ_DIR/k2i.out" 2>"$KQ_DIR/k2i.err" </dev/null || rc=$?
+	want=$(sed -n 's/^# unsupported: \([0-9][0-9]*\) \([A-Za-z_]*\).*/\1 \2/p' "$corpus/$name")
+	got=$(sed -n 's/^[^:]*:\([0-9][0-9]*\): not converted: \([^:]*\):.*/\1 \2/p' "$KQ_DIR/k2i.err")
+	if ((rc != (${#want} ? 3 : 0))); then
+		fail_one "$name: keepalived-to-ini exited $rc:"$'\n'"$(cat "$KQ_DIR/k2i.err")"
+		return
+	fi
+	[[ $got == "$want" ]] || fail_one "$name: keepalived-to-ini left out"$'\n'"$got"$'\n'"instead of"$'\n'"$want"
+	# shellcheck disable=SC2016
+	if ! ip netns exec "$NS" sh -c 'mount --bind "$1" /etc/keepalived && shift && exec "$@"' \
+		sh "$etc" "$kqd" -t -f "$ini" >"$KQ_DIR/t.out" 2>&1 </dev/null; then
+		fail_one "$name: keepquorumd -t refuses its conversion:"$'\n'"$(cat "$KQ_DIR/t.out")"
+		return
+	fi
+	echo "ok: $name${id:+ (config id $id)} converted, and keepquorumd -t accepts it"
+}
+
 declare -A vrid_shape=()
 for name in "${files[@]}"; do
 	f="$corpus/$name"
@@ -141,6 +173,7 @@ for name in "${files[@]}"; do
 		else
 			echo "ok: $name${id:+ (config id $id)}"
 		fi
+		k2i_check "$name" "$id"
 	done
 done
 

@@ -125,8 +125,11 @@ START_TEST(test_params_and_conditionals)
 
 	read_text("$PRIO=150\n"
 		  "$IF=eth1\n"
-		  "$VIP=10.0.0.100/24 \\\n"
-		  "   dev $IF\n"
+		  "$VIP=10.0.0.100/24 dev $IF\n"
+		  "$TRACK= \\\n"
+		  "  track_interface { \\\n"
+		  "    $IF weight -10 \\\n"
+		  "  }\n"
 		  "vrrp_instance VI_1 {\n"
 		  "@db1 priority $PRIO\n"
 		  "@db2 priority 100\n"
@@ -137,17 +140,24 @@ START_TEST(test_params_and_conditionals)
 		  "    $VIP\n"
 		  "  }\n"
 		  "  notify \"$UNDEFINED x\"\n"
+		  "  notify_master '/bin/x \"a b\"'\n"
+		  "  $TRACK\n"
 		  "}\n", &tree, &errs, &rc);
 	ck_assert_str_eq(errs, "");
+	/* a parameter over continued lines expands to as many lines, as in keepalived */
 	ck_assert_str_eq(tree,
-			 "vrrp_instance VI_1@5 {\n"
-			 "  priority 150@6\n"
-			 "  state BACKUP@9\n"
-			 "  interface eth1@10\n"
-			 "  virtual_ipaddress@11 {\n"
-			 "    10.0.0.100/24 dev eth1@12\n"
+			 "vrrp_instance VI_1@8 {\n"
+			 "  priority 150@9\n"
+			 "  state BACKUP@12\n"
+			 "  interface eth1@13\n"
+			 "  virtual_ipaddress@14 {\n"
+			 "    10.0.0.100/24 dev eth1@15\n"
 			 "  }\n"
-			 "  notify $UNDEFINED x@14\n"
+			 "  notify $UNDEFINED x@17\n"
+			 "  notify_master /bin/x \"a b\"@18\n"
+			 "  track_interface@19 {\n"
+			 "    eth1 weight -10@19\n"
+			 "  }\n"
 			 "}\n");
 	free(tree);
 	free(errs);

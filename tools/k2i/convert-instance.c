@@ -56,7 +56,8 @@ static char *k2i_item(struct k2i *k, const struct kconf_node *it, const char *co
 		for (size_t j = 0; flags && flags[j]; j++)
 			flag = flag || !strcmp(w, flags[j]);
 		if (opt && i + 1 < it->n_words) {
-			t = xasprintf("%s %s %s", s, w, it->words[i + 1]);
+			/* keepalived's "broadcast" is "brd" */
+			t = xasprintf("%s %s %s", s, !strcmp(w, "broadcast") ? "brd" : w, it->words[i + 1]);
 			i++;
 		} else if (flag) {
 			t = xasprintf("%s %s", s, w);
@@ -79,8 +80,10 @@ static char *k2i_track_file(struct k2i *k, const struct kconf_node *it)
 	const struct kconf_node *root = &k->t->root, *tf = NULL, *file, *w;
 	char *s;
 
+	/* vrrp_track_file is keepalived's older name of the block */
 	for (size_t i = 0; i < root->n_kids && !tf; i++)
-		if (!strcmp(root->kids[i].words[0], "track_file") && root->kids[i].n_words > 1 &&
+		if ((!strcmp(root->kids[i].words[0], "track_file") ||
+		     !strcmp(root->kids[i].words[0], "vrrp_track_file")) && root->kids[i].n_words > 1 &&
 		    !strcmp(root->kids[i].words[1], it->words[0]))
 			tf = &root->kids[i];
 	file = tf ? kconf_find(tf, "file") : NULL;
@@ -108,18 +111,33 @@ static char *k2i_track_file(struct k2i *k, const struct kconf_node *it)
 	return s;
 }
 
-/* A list block (`virtual_ipaddress { ... }`) as "key = a, b, ...". */
-static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key)
+/* keepquorum's list keys that keepalived writes as blocks; an instance may repeat a block (its
+ * items add up, as in keepalived), so they are gathered and written once, at the end. */
+static const char *const k2i_list_keys[] = {
+	"virtual_ipaddress", "unicast_peer", "track_interface", "track_script", "track_file", NULL};
+#define K2I_N_LISTS 5
+
+static size_t k2i_list_index(const char *kw)
 {
-	static const char *const vip_opts[] = {"dev", "label", "brd", "scope", NULL};
+	size_t j = 0;
+
+	while (k2i_list_keys[j] && strcmp(k2i_list_keys[j], kw))
+		j++;
+	return j;
+}
+
+/* A list block (`virtual_ipaddress { ... }`): its items added to *acc ("a, b, ..."). */
+static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key, char **acc)
+{
+	static const char *const vip_opts[] = {"dev", "label", "brd", "broadcast", "scope", NULL};
 	static const char *const weight[] = {"weight", NULL};
 	static const char *const reverse[] = {"reverse", NULL};
-	char *list = xstrdup("");
-	size_t count = 0;
+	char *list = *acc ? *acc : xstrdup("");
+	size_t count = *acc ? 1 : 0;
 
 	if (!n->block) {
 		k2i_drop(k, n, "keepalived takes this as a block of one item a line");
-		free(list);
+		*acc = count ? list : (free(list), NULL);
 		return;
 	}
 	for (size_t i = 0; i < n->n_kids; i++) {
@@ -146,9 +164,12 @@ static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key)
 		free(item);
 		list = t;
 	}
-	if (count)
-		k2i_put(k, "%s = %s\n", key, list);
-	free(list);
+	if (count) {
+		*acc = list;
+	} else {
+		free(list);
+		*acc = NULL;
+	}
 }
 
 static void k2i_auth(struct k2i *k, const struct kconf_node *in, const struct kconf_node *n)
@@ -172,7 +193,7 @@ static void k2i_auth(struct k2i *k, const struct kconf_node *in, const struct kc
 
 /* One option of an instance; false when it is none keepquorum knows. */
 static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const struct kconf_node *n,
-			    bool *has)
+			    bool *has, char **lists)
 {
 	const char *kw = n->words[0];
 
@@ -184,15 +205,13 @@ static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const st
 		}
 	for (size_t j = 0; k2i_hooks[j]; j++)
 		if (!strcmp(kw, k2i_hooks[j])) {
-			k2i_command(k, n, kw);
+			k2i_command(k, n, kw, NULL);
 			return true;
 		}
 	if (!strcmp(kw, "nopreempt"))
 		k2i_put(k, "nopreempt = yes\n");
-	else if (!strcmp(kw, "virtual_ipaddress") || !strcmp(kw, "unicast_peer") ||
-		 !strcmp(kw, "track_interface") || !strcmp(kw, "track_script") ||
-		 !strcmp(kw, "track_file"))
-		k2i_list(k, n, kw);
+	else if (k2i_list_index(kw) < K2I_N_LISTS)
+		k2i_list(k, n, kw, &lists[k2i_list_index(kw)]);
 	else if (!strcmp(kw, "authentication"))
 		k2i_auth(k, in, n);
 	else if (!strcmp(kw, "native_ipv6"))
@@ -205,6 +224,7 @@ static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const st
 void k2i_instance(struct k2i *k, const struct kconf_node *in)
 {
 	bool has[ARRAY_SIZE(k2i_inst_same)] = {false};
+	char *lists[K2I_N_LISTS] = {NULL};
 
 	if (in->n_words != 2) {
 		k2i_drop(k, in, "needs exactly one name");
@@ -215,12 +235,17 @@ void k2i_instance(struct k2i *k, const struct kconf_node *in)
 		const struct kconf_node *n = &in->kids[i];
 		const char *why = "keepquorum's [vrrp_instance] has no such option";
 
-		if (k2i_inst_option(k, in, n, has))
+		if (k2i_inst_option(k, in, n, has, lists))
 			continue;
 		for (size_t j = 0; k2i_inst_unsupported[j][0]; j++)
 			if (!strcmp(n->words[0], k2i_inst_unsupported[j][0]))
 				why = k2i_inst_unsupported[j][1];
 		k2i_drop(k, n, why);
+	}
+	for (size_t j = 0; j < K2I_N_LISTS; j++) {
+		if (lists[j])
+			k2i_put(k, "%s = %s\n", k2i_list_keys[j], lists[j]);
+		free(lists[j]);
 	}
 	/* global_defs' defaults for what the instance leaves out */
 	if (k->version && !has[k2i_same_index("version")])
@@ -248,7 +273,7 @@ void k2i_group(struct k2i *k, const struct kconf_node *g)
 		for (size_t j = 0; k2i_hooks[j]; j++)
 			hook = hook || !strcmp(n->words[0], k2i_hooks[j]);
 		if (hook) {
-			k2i_command(k, n, n->words[0]);
+			k2i_command(k, n, n->words[0], NULL);
 		} else if (!strcmp(n->words[0], "group") && n->block) {
 			char *list = xstrdup("");
 

@@ -13,6 +13,7 @@ struct k2i {
 	char *ini;
 	/* global_defs that keepalived applies to every instance */
 	const char *version, *garp_delay, *garp_repeat, *garp_refresh;
+	const char *script_user;    /* global_defs' */
 };
 
 void k2i_put(struct k2i *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -22,8 +23,8 @@ void k2i_drop(struct k2i *k, const struct kconf_node *n, const char *why);
 char *k2i_join(const struct kconf_node *n, size_t from);
 /* "key = value" of a one-value statement; false when it has no value (dropped) */
 bool k2i_one(struct k2i *k, const struct kconf_node *n, const char *key);
-/* a command, without keepalived's user and group after it */
-void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key);
+/* a command; keepalived's user after it goes to user_key (a check's), or must be script_user */
+void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key, const char *user_key);
 
 void k2i_instance(struct k2i *k, const struct kconf_node *in);
 void k2i_group(struct k2i *k, const struct kconf_node *g);

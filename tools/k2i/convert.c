@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "tools/k2i/kconf-int.h"
@@ -56,17 +57,61 @@ bool k2i_one(struct k2i *k, const struct kconf_node *n, const char *key)
 	return true;
 }
 
-/* A command and keepalived's optional user and group after it. */
-void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key)
+/* keepalived finds a command without a '/' in PATH when it loads the file; keepquorum wants the
+ * absolute path: the one found here, or NULL. */
+static char *k2i_which(const char *prog, size_t len)
 {
+	const char *path = getenv("PATH");
+	char *dirs, *save = NULL, *found = NULL;
+
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	dirs = xstrdup(path);
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/%.*s", d, (int)len, prog);
+
+		if (d[0] == '/' && access(f, X_OK) == 0)
+			found = f;
+		else
+			free(f);
+	}
+	free(dirs);
+	return found;
+}
+
+/* A command and keepalived's optional user and group after it: a check's user is its own
+ * (user_key), a hook's must be script_user's (it runs as that). */
+void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key, const char *user_key)
+{
+	const char *cmd;
+	size_t len;
+	char *abs;
+
 	if (n->n_words < 2) {
 		k2i_drop(k, n, "has no command");
 		return;
 	}
-	if (n->n_words > 2)
-		k2i_drop(k, n, "the user and group after the command are not taken: hooks run as "
-			 "script_user");
-	k2i_put(k, "%s = %s\n", key, n->words[1]);
+	if (n->n_words > 3)
+		k2i_drop(k, n, "the group after the user is not taken: scripts run with the user's own");
+	if (n->n_words > 2 && user_key)
+		k2i_put(k, "%s = %s\n", user_key, n->words[2]);
+	else if (n->n_words > 2 && (!k->script_user || strcmp(n->words[2], k->script_user)))
+		k2i_drop(k, n, "a user of its own is not taken: hooks run as script_user");
+	cmd = n->words[1];
+	cmd += strspn(cmd, " \t");
+	len = strcspn(cmd, " \t");
+	if (memchr(cmd, '/', len) || !len) {
+		k2i_put(k, "%s = %s\n", key, cmd);
+		return;
+	}
+	abs = k2i_which(cmd, len);
+	if (!abs) {
+		k2i_drop(k, n, "the command is not in PATH here, and keepquorum needs its absolute path");
+		k2i_put(k, "%s = %s\n", key, cmd);
+		return;
+	}
+	k2i_put(k, "%s = %s%s\n", key, abs, cmd + len);
+	free(abs);
 }
 
 static const char *const k2i_global_ignored[] = {
@@ -89,8 +134,10 @@ static void k2i_global(struct k2i *k, const struct kconf_node *g)
 		else if (!strcmp(kw, "script_user")) {
 			if (n->n_words > 2)
 				k2i_drop(k, n, "the group is not taken: scripts run with the user's own");
-			if (n->n_words > 1)
+			if (n->n_words > 1) {
 				k2i_put(k, "script_user = %s\n", n->words[1]);
+				k->script_user = n->words[1];
+			}
 		} else if (!strcmp(kw, "enable_script_security"))
 			k2i_put(k, "enable_script_security = yes\n");
 		else if (!strcmp(kw, "notify_fifo") || !strcmp(kw, "vrrp_notify_fifo")) {
@@ -138,7 +185,7 @@ static void k2i_script(struct k2i *k, const struct kconf_node *s)
 		if (done)
 			continue;
 		if (!strcmp(kw, "script"))
-			k2i_command(k, n, "script");
+			k2i_command(k, n, "script", kconf_find(s, "user") ? NULL : "user");
 		else if (!strcmp(kw, "weight")) {
 			char *w = k2i_join(n, 1);
 
@@ -191,7 +238,7 @@ void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_resu
 			k2i_instance(&k, n);
 		else if (!strcmp(kw, "vrrp_sync_group"))
 			k2i_group(&k, n);
-		else if (!strcmp(kw, "track_file"))
+		else if (!strcmp(kw, "track_file") || !strcmp(kw, "vrrp_track_file"))
 			continue;   /* taken where an instance names it */
 		else {
 			for (size_t j = 0; k2i_top_unsupported[j][0]; j++)

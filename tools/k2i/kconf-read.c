@@ -104,7 +104,7 @@ static char *kconf_expand(const struct kconf_reader *r, const char *in, int dept
 	return out;
 }
 
-/* One line's words (after expansion): quotes keep blanks, '{' and '}' stand alone, '#' or '!'
+/* One line's words (after expansion): quotes (double or single) keep blanks, '{' and '}' stand alone, '#' or '!'
  * at the start of a word ends the line. false: a quote is not closed. */
 static bool kconf_split(struct kconf_reader *r, const char *s, size_t file, unsigned line)
 {
@@ -118,8 +118,8 @@ static bool kconf_split(struct kconf_reader *r, const char *s, size_t file, unsi
 		if (*p == '{' || *p == '}') {
 			kconf_tok_add(r, xstrndup(p, 1), false, file, line);
 			p++;
-		} else if (*p == '"') {
-			const char *end = strchr(p + 1, '"');
+		} else if (*p == '"' || *p == '\'') {
+			const char *end = strchr(p + 1, *p);
 
 			if (!end)
 				return false;
@@ -128,7 +128,8 @@ static bool kconf_split(struct kconf_reader *r, const char *s, size_t file, unsi
 		} else {
 			const char *b = p;
 
-			while (*p && !isspace((unsigned char)*p) && *p != '{' && *p != '}' && *p != '"')
+			while (*p && !isspace((unsigned char)*p) && *p != '{' && *p != '}' && *p != '"' &&
+			       *p != '\'')
 				p++;
 			kconf_tok_add(r, xstrndup(b, (size_t)(p - b)), false, file, line);
 		}
@@ -226,8 +227,19 @@ static void kconf_line(struct kconf_reader *r, const char *text, size_t file, un
 		}
 	}
 	x = kconf_expand(r, s, 0);
-	if (!kconf_split(r, x, file, line))
-		kconf_error_add(r->errs, r->tree->files[file], line, "a quote is not closed");
+	/* a parameter defined over continued lines expands to as many lines */
+	for (char *seg = x, *nl; seg; seg = nl ? nl + 1 : NULL) {
+		size_t mark = r->n_toks;
+
+		nl = strchr(seg, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!kconf_split(r, seg, file, line))
+			kconf_error_add(r->errs, r->tree->files[file], line, "a quote is not closed");
+		if (nl && r->n_toks > mark && !(mark == before && !r->toks[mark].quoted &&
+						 !strcmp(r->toks[mark].s, "include")))
+			kconf_tok_add(r, NULL, false, file, line);
+	}
 	free(x);
 	if (r->n_toks > before && !r->toks[before].quoted && !strcmp(r->toks[before].s, "include")) {
 		kconf_include(r, before, file, line, depth);
@@ -270,7 +282,7 @@ static void kconf_read_file(struct kconf_reader *r, const char *path, const char
 		/* a trailing backslash continues the line (multi-line parameters) */
 		if (l && text[l - 1] == '\\') {
 			text[l - 1] = '\0';
-			char *a = xasprintf("%s%s ", acc ? acc : "", text);
+			char *a = xasprintf("%s%s\n", acc ? acc : "", text);
 
 			free(acc);
 			acc = a;
