@@ -7,21 +7,6 @@
 
 #include "common/util.h"
 
-/* keepalived's instance options keepquorum has not, and why */
-static const char *const k2i_inst_unsupported[][2] = {
-	{"use_vmac", "keepquorum moves addresses, not a virtual MAC address"},
-	{"vmac_xmit_base", "keepquorum moves addresses, not a virtual MAC address"},
-	{"virtual_routes", "keepquorum moves addresses only: routes belong in the network config"},
-	{"virtual_rules", "keepquorum moves addresses only: rules belong in the network config"},
-	{"virtual_ipaddress_excluded", "keepquorum advertises every address it holds"},
-	{"track_bfd", "keepquorum has no BFD"},
-	{"track_process", "keepquorum tracks no processes: use a [vrrp_script] (pidof)"},
-	{"smtp_alert", "keepquorum sends no mail"},
-	{"dont_track_primary", "keepquorum always tracks the instance's own interface"},
-	{"mcast_src_ip", "keepquorum sends adverts from the interface's primary address"},
-	{"lvs_sync_daemon_interface", "LVS is not keepquorum's"},
-	{NULL, NULL}};
-
 static const char *const k2i_inst_same[] = {
 	"state", "interface", "virtual_router_id", "priority", "advert_int", "preempt_delay",
 	"unicast_src_ip", "garp_master_delay", "garp_master_repeat", "garp_master_refresh",
@@ -210,12 +195,12 @@ static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const st
 		}
 	if (!strcmp(kw, "nopreempt"))
 		k2i_put(k, "nopreempt = yes\n");
+	else if (!strcmp(kw, "mcast_src_ip")) /* keepalived's synonym */
+		has[k2i_same_index("unicast_src_ip")] = k2i_one(k, n, "unicast_src_ip");
 	else if (k2i_list_index(kw) < K2I_N_LISTS)
 		k2i_list(k, n, kw, &lists[k2i_list_index(kw)]);
 	else if (!strcmp(kw, "authentication"))
 		k2i_auth(k, in, n);
-	else if (!strcmp(kw, "native_ipv6"))
-		;   /* keepquorum takes the family from the addresses */
 	else
 		return false;
 	return true;
@@ -233,14 +218,9 @@ void k2i_instance(struct k2i *k, const struct kconf_node *in)
 	k2i_put(k, "[vrrp_instance %s]\n", in->words[1]);
 	for (size_t i = 0; i < in->n_kids; i++) {
 		const struct kconf_node *n = &in->kids[i];
-		const char *why = "keepquorum's [vrrp_instance] has no such option";
 
-		if (k2i_inst_option(k, in, n, has, lists))
-			continue;
-		for (size_t j = 0; k2i_inst_unsupported[j][0]; j++)
-			if (!strcmp(n->words[0], k2i_inst_unsupported[j][0]))
-				why = k2i_inst_unsupported[j][1];
-		k2i_drop(k, n, why);
+		if (!k2i_inst_option(k, in, n, has, lists))
+			k2i_other(k, K2I_INSTANCE, n, "keepquorum's [vrrp_instance] has no such option");
 	}
 	for (size_t j = 0; j < K2I_N_LISTS; j++) {
 		if (lists[j])
@@ -288,8 +268,7 @@ void k2i_group(struct k2i *k, const struct kconf_node *g)
 			k2i_put(k, "group = %s\n", list);
 			free(list);
 		} else {
-			k2i_drop(k, n, "keepquorum's [vrrp_sync_group] has no such option (members' "
-				 "track weights count as 0, as keepalived's default)");
+			k2i_other(k, K2I_GROUP, n, "keepquorum's [vrrp_sync_group] has no such option");
 		}
 	}
 	k2i_put(k, "\n");

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "tools/k2i/compat.h"
 #include "tools/k2i/convert.h"
 #include "tools/k2i/kconf-int.h"
 
@@ -25,6 +26,10 @@ char *k2i_join(const struct kconf_node *n, size_t from);
 bool k2i_one(struct k2i *k, const struct kconf_node *n, const char *key);
 /* a command; keepalived's user after it goes to user_key (a check's), or must be script_user */
 void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key, const char *user_key);
+
+/* n, an option of where that the code did not take: nothing to write when compat.def says
+ * keepquorum does it without a key, else dropped with compat.def's reason, or dflt's */
+void k2i_other(struct k2i *k, enum k2i_where where, const struct kconf_node *n, const char *dflt);
 
 void k2i_instance(struct k2i *k, const struct kconf_node *in);
 void k2i_group(struct k2i *k, const struct kconf_node *g);

@@ -114,10 +114,24 @@ void k2i_command(struct k2i *k, const struct kconf_node *n, const char *key, con
 	free(abs);
 }
 
-static const char *const k2i_global_ignored[] = {
-	"notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout",
-	"smtp_helo_name", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_checker",
-	"enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_dbus", NULL};
+void k2i_other(struct k2i *k, enum k2i_where where, const struct kconf_node *n, const char *dflt)
+{
+	const struct k2i_compat *c = k2i_compat_find(where, n->words[0]);
+
+	if (!c)
+		k2i_drop(k, n, dflt);
+	else if (c->verdict == K2I_NO)
+		k2i_drop(k, n, c->note);
+	else if (strcmp(c->ini, "-"))
+		k2i_drop(k, n, "has no value"); /* a key it becomes, but not written: malformed */
+}
+
+/* keepalived's mail and SNMP settings, not all of them in compat.def */
+static bool k2i_mail_or_snmp(const char *kw)
+{
+	return !strncmp(kw, "smtp_", 5) || !strncmp(kw, "notification_email", 18) ||
+	       !strncmp(kw, "enable_snmp", 11) || !strcmp(kw, "enable_traps");
+}
 
 static void k2i_global(struct k2i *k, const struct kconf_node *g)
 {
@@ -125,10 +139,7 @@ static void k2i_global(struct k2i *k, const struct kconf_node *g)
 	for (size_t i = 0; i < g->n_kids; i++) {
 		const struct kconf_node *n = &g->kids[i];
 		const char *kw = n->words[0];
-		bool ignored = false;
 
-		for (size_t j = 0; k2i_global_ignored[j]; j++)
-			ignored = ignored || !strcmp(kw, k2i_global_ignored[j]);
 		if (!strcmp(kw, "router_id"))
 			k2i_one(k, n, "router_id");
 		else if (!strcmp(kw, "script_user")) {
@@ -153,14 +164,10 @@ static void k2i_global(struct k2i *k, const struct kconf_node *g)
 			k->garp_repeat = n->words[1];
 		else if (!strcmp(kw, "vrrp_garp_master_refresh") && n->n_words > 1)
 			k->garp_refresh = n->words[1];
-		else if (ignored)
-			k2i_drop(k, n, "keepquorum sends no mail and has no SNMP or D-Bus: it logs to "
-				 "the journal and serves metrics");
-		else if (!strcmp(kw, "vrrp_strict"))
-			k2i_drop(k, n, "keepquorum follows RFC 5798 in what it sends and accepts, but makes "
-				 "no firewall rules and keeps unicast and v2 authentication available");
 		else
-			k2i_drop(k, n, "keepquorum has no such setting");
+			k2i_other(k, K2I_GLOBAL, n, k2i_mail_or_snmp(kw) ?
+				  "keepquorum sends no mail and has no SNMP: it logs to the journal "
+				  "and serves metrics" : "keepquorum has no such setting");
 	}
 	k2i_put(k, "\n");
 }
@@ -197,21 +204,22 @@ static void k2i_script(struct k2i *k, const struct kconf_node *s)
 			if (n->n_words > 1)
 				k2i_put(k, "user = %s\n", n->words[1]);
 		} else
-			k2i_drop(k, n, "keepquorum's [vrrp_script] has no such option");
+			k2i_other(k, K2I_SCRIPT, n, "keepquorum's [vrrp_script] has no such option");
 	}
 	k2i_put(k, "\n");
 }
 
-static const char *const k2i_top_unsupported[][2] = {
-	{"virtual_server", "LVS load balancing is not keepquorum's: keep keepalived's checker for it"},
-	{"virtual_server_group", "LVS load balancing is not keepquorum's"},
-	{"static_ipaddress", "static addresses belong in the system's network configuration"},
-	{"static_routes", "static routes belong in the system's network configuration"},
-	{"static_rules", "static rules belong in the system's network configuration"},
-	{"bfd_instance", "keepquorum has no BFD"},
-	{"vrrp_track_process", "keepquorum tracks no processes: use a [vrrp_script] (pidof)"},
-	{"garp_group", "keepquorum has no GARP groups: garp_* are per instance"},
-	{NULL, NULL}};
+/* A top-level track_file block: its file and weight are taken where an instance names it. */
+static void k2i_track_file_block(struct k2i *k, const struct kconf_node *tf)
+{
+	for (size_t i = 0; i < tf->n_kids; i++) {
+		const char *kw = tf->kids[i].words[0];
+
+		if (strcmp(kw, "file") && strcmp(kw, "weight"))
+			k2i_other(k, K2I_TRACKFILE, &tf->kids[i],
+				  "keepquorum's track_file has no such option");
+	}
+}
 
 void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_result *out)
 {
@@ -228,7 +236,6 @@ void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_resu
 	for (size_t i = 0; i < root->n_kids; i++) {
 		const struct kconf_node *n = &root->kids[i];
 		const char *kw = n->words[0];
-		bool listed = false;
 
 		if (!strcmp(kw, "global_defs"))
 			continue;
@@ -239,16 +246,9 @@ void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_resu
 		else if (!strcmp(kw, "vrrp_sync_group"))
 			k2i_group(&k, n);
 		else if (!strcmp(kw, "track_file") || !strcmp(kw, "vrrp_track_file"))
-			continue;   /* taken where an instance names it */
-		else {
-			for (size_t j = 0; k2i_top_unsupported[j][0]; j++)
-				if (!strcmp(kw, k2i_top_unsupported[j][0])) {
-					k2i_drop(&k, n, k2i_top_unsupported[j][1]);
-					listed = true;
-				}
-			if (!listed)
-				k2i_drop(&k, n, "keepquorum has no such section");
-		}
+			k2i_track_file_block(&k, n);
+		else
+			k2i_other(&k, K2I_TOP, n, "keepquorum has no such section");
 	}
 	out->ini = k.ini;
 }
