@@ -296,6 +296,19 @@ kq__journal_start() {
 KQ_JOURNAL_WRAP='mount -t tmpfs kqjournal /run && mkdir -p /run/systemd/journal &&
 	ln -s "$0" /run/systemd/journal/socket && exec "$@"'
 
+# KQ_ETC_KEEPALIVED[HOST]=DIR: daemons started on HOST (keepquorumd and keepalived) see DIR as
+# /etc/keepalived, bind-mounted in the private mount namespace `ip netns exec` gives them (and
+# their scripts), never on the host's own.
+declare -A KQ_ETC_KEEPALIVED=()
+# shellcheck disable=SC2016 # expanded by that sh
+KQ_ETC_WRAP='mount --bind "$0" /etc/keepalived && exec "$@"'
+
+# kq__etc_wrap HOST: the words to put before a daemon's command for KQ_ETC_KEEPALIVED[HOST]
+kq__etc_wrap() {
+	local dir=${KQ_ETC_KEEPALIVED[${1%%.*}]:-}
+	[[ -z $dir ]] || printf '%s\0' sh -c "$KQ_ETC_WRAP" "$dir"
+}
+
 # kq_start_daemon NAME CONFIG [ARGS...]: start keepquorumd in NAME's namespace, in the
 # background, with a NOTIFY_SOCKET listener. Variables assigned before the call are passed on:
 #   WATCHDOG_USEC=200000 kq_start_daemon h1.wd "$cfg"
@@ -316,6 +329,7 @@ kq_start_daemon() {
 		export JOURNAL_STREAM
 		JOURNAL_STREAM=$(stat -c '%d:%i' "$KQ_DIR/$name.log")
 	fi
+	mapfile -d '' -t -O "${#wrap[@]}" wrap < <(kq__etc_wrap "$name")
 	KQ_READY_BASE[$name]=$(kq_notify_count "$name" READY=1)
 	echo "=== kq: $(date '+%T.%N') starting keepquorumd -f $cfg $* in $ns" >>"$KQ_DIR/$name.log"
 	# A background job of a script inherits SIGINT ignored; the daemon must see it (SIGINT stops
@@ -624,11 +638,14 @@ kq_keepalived_alive() {
 	kq__pid_alive "${KQ_KA_PID[$1]:-}"
 }
 
-# kq_start_keepalived HOST CONF: start keepalived with CONF in HOST's namespace, in the
-# background, and wait (10 s) until it has forked its VRRP child (both pid files written).
+# kq_start_keepalived HOST CONF [ARGS...]: start keepalived with CONF (and ARGS, "-i ID" say) in
+# HOST's namespace, in the background, and wait (10 s) until it has forked its VRRP child (both
+# pid files written).
 kq_start_keepalived() {
-	local host=$1 cfg=$2 ns pid base="$KQ_DIR/keepalived-$1" child
+	local host=$1 cfg=$2 ns pid base="$KQ_DIR/keepalived-$1" child wrap=()
+	shift 2
 	ns=$(kq_ns "$host") || exit 1
+	mapfile -d '' -t wrap < <(kq__etc_wrap "$host")
 	[[ -n ${KQ_KEEPALIVED:-} ]] || kq_fail "kq_start_keepalived: call kq_require_keepalived first"
 	if kq_keepalived_alive "$host"; then
 		kq_fail "kq_start_keepalived: keepalived is running on '$host' already"
@@ -637,8 +654,8 @@ kq_start_keepalived() {
 	echo "=== kq: $(date '+%T.%N') starting keepalived -f $cfg in $ns" >>"$base.log"
 	# setsid execs (a background job of a script is no process group leader, so it does not
 	# fork), then ip netns exec execs keepalived: $! is keepalived's own pid, and its group's.
-	"${KQ_RESET_SIGNALS[@]}" setsid ip netns exec "$ns" "$KQ_KEEPALIVED" -n -l -D -G -P \
-		-f "$cfg" -p "$base.pid" -r "$base.vrrp.pid" >>"$base.log" 2>&1 </dev/null &
+	"${KQ_RESET_SIGNALS[@]}" setsid ip netns exec "$ns" "${wrap[@]}" "$KQ_KEEPALIVED" -n -l -D -G -P \
+		-f "$cfg" -p "$base.pid" -r "$base.vrrp.pid" "$@" >>"$base.log" 2>&1 </dev/null &
 	pid=$!
 	KQ_KA_PID[$host]=$pid
 	KQ_PIDS+=("$pid")
