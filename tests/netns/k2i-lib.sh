@@ -259,6 +259,18 @@ sbs_notify_same() {
 	done
 }
 
+# sbs_alone N: node N, the only one started, takes every compared address in both labs (15 s)
+sbs_alone() {
+	local want="" v
+	for v in "${SBS_VIPS[@]}"; do
+		want+="${want:+ }$v:$1"
+	done
+	kq_wait_for "[[ \$(sbs_holders a) == '$want' && \$(sbs_holders b) == '$want' ]]" 15 \
+		"$SBS_SHAPE: node $1 alone holding every address in both labs (keepalived: \$(sbs_holders a), keepquorumd: \$(sbs_holders b))"
+	# (the notify scripts are compared at the next sbs_settle: they may be running still)
+	kq_log "node $1 alone: both labs: $want"
+}
+
 # sbs_master: the node that holds the first compared address (the labs agree, sbs_settle said)
 sbs_master() {
 	local a

@@ -55,7 +55,7 @@ sbs_settle "lb1's check heals" 3
 
 sbs_shape 07 2 fd77::108/64 fd77::1:108/64 fd77::109/64 10.77.0.108/24
 sbs_start 1
-sbs_settle "node1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "node2 joins" 1
 sbs_stop 1
@@ -66,7 +66,7 @@ sbs_settle "node1 back" 1
 
 sbs_shape 08 2 10.77.0.110/24
 sbs_start 1
-sbs_settle "node1 alone" 1
+sbs_alone 1
 sbs_start 2
 sbs_settle "node2 joins" 2
 sbs_both 1 touch maintenance
@@ -84,7 +84,7 @@ sbs_settle "node2's offset removed (100 against 90)" 2
 
 sbs_shape 09 2 10.77.0.111/24 10.77.0.112/24
 sbs_start 1
-sbs_settle "node1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "node2 joins" 1
 sbs_both 1 touch check_pg.fail

@@ -27,7 +27,7 @@ sbs_lab
 
 sbs_shape 01 2 10.77.0.101/24
 sbs_start 1
-sbs_settle "db1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "db2 joins" 1
 [[ $(sbs_master) == 1 ]] || kq_fail "01: db1 does not lead"
@@ -42,7 +42,7 @@ sbs_settle "db1 back (nopreempt: db2 keeps it)" 1
 
 sbs_shape 02 2 10.77.0.102/24
 sbs_start 1
-sbs_settle "db1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "db2 joins" 1
 sbs_both 1 touch check_mysql.fail
@@ -58,7 +58,7 @@ sbs_settle "db1's eth1 up" 1
 
 sbs_shape 03 2 10.77.0.103/24
 sbs_start 1
-sbs_settle "lb1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "lb2 joins" 1
 m=$(sbs_master)
@@ -72,7 +72,7 @@ sbs_settle "the master crashed" 2
 
 sbs_shape 04 2 10.77.0.104/24
 sbs_start 1
-sbs_settle "node1 alone" 0
+sbs_alone 1
 sbs_start 2
 sbs_settle "node2 joins" 1
 sbs_both 1 touch check_app.fail
