@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "tests/unit/testutil.h"
@@ -199,6 +200,33 @@ START_TEST(test_include)
 }
 END_TEST
 
+/* What the fuzzer would find: includes that wait for input or multiply at every level. */
+START_TEST(test_include_bounds)
+{
+	char *tree, *errs, *fifo = xasprintf("%s/fifo", tu_dir());
+	int rc;
+
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	read_text("include fifo\ninclude /dev/null\n", &tree, &errs, &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(errs, "keepalived.conf:1: include "));
+	ck_assert_ptr_nonnull(strstr(errs, "/fifo: not a regular file\n"));
+	ck_assert_ptr_nonnull(strstr(errs, "keepalived.conf:2: include /dev/null: not a regular file\n"));
+	free(tree);
+	free(errs);
+	/* two files that include each other's glob twice: 2^16 reads without a bound on the files */
+	free(tu_write("loop-a.conf", "include loop-*.conf\ninclude loop-*.conf\n", 0644));
+	free(tu_write("loop-b.conf", "global_defs {\n}\n", 0644));
+	read_text("include loop-*.conf\n", &tree, &errs, &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(errs, "more than 256 files read (an include loop?)"));
+	free(tree);
+	free(errs);
+	unlink(fifo);
+	free(fifo);
+}
+END_TEST
+
 START_TEST(test_syntax_errors)
 {
 	char *tree, *errs;
@@ -228,6 +256,7 @@ int main(void)
 	tcase_add_test(tc, test_blocks);
 	tcase_add_test(tc, test_params_and_conditionals);
 	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_include_bounds);
 	tcase_add_test(tc, test_syntax_errors);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

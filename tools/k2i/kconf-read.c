@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 
 /* keepalived's own limits are similar: a runaway include is a mistake, not a config */
 #define KCONF_MAX_DEPTH 16
+#define KCONF_MAX_FILES 256
 #define KCONF_MAX_FILE (4u << 20)
 #define KCONF_MAX_PARAM_DEPTH 8
 
@@ -261,6 +263,23 @@ static void kconf_read_file(struct kconf_reader *r, const char *path, const char
 		kconf_error_add(r->errs, from, from_line, "include %s: nested more than %d deep "
 				"(an include loop?)", path, KCONF_MAX_DEPTH);
 		return;
+	}
+	/* a glob matching its own file, or two files including each other with globs, would be
+	 * read again at every level of nesting: a bound on the files, not only on the depth */
+	if (r->tree->n_files >= KCONF_MAX_FILES) {
+		kconf_error_add(r->errs, from, from_line, "include %s: more than %d files read "
+				"(an include loop?)", path, KCONF_MAX_FILES);
+		return;
+	}
+	/* an include of a FIFO, a terminal or /dev/stdin would wait for input, of /dev/zero read
+	 * up to the size bound: only regular files (the file named on the command line may be any) */
+	if (from) {
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			kconf_error_add(r->errs, from, from_line, "include %s: not a regular file", path);
+			return;
+		}
 	}
 	e = util_read_file(path, KCONF_MAX_FILE, &buf, &len);
 	if (e < 0) {
