@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,18 @@ char *xasprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	p = xvasprintf(fmt, ap);
 	va_end(ap);
+	return p;
+}
+
+void *xappend(void *p, size_t n, size_t size)
+{
+	/* the capacity is implied: 1 up to n = 1, then the next power of two above n */
+	if (n == 0 || (n & (n - 1)) == 0) {
+		if (n > SIZE_MAX / 2 / size)
+			abort();
+		p = xrealloc(p, (n ? 2 * n : 1) * size);
+	}
+	memset((char *)p + n * size, 0, size);
 	return p;
 }
 

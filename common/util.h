@@ -24,10 +24,12 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Grow an array of elements of size `size` so that index `need` fits; *cap is updated. */
 void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 #define XGROW(arr, n, cap) ((arr) = xgrow((arr), &(cap), (n) + 1, sizeof(*(arr))))
-/* Append one zeroed element to an array of n and return it; n is incremented. */
-#define XAPPEND(arr, n) \
-	((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))), \
-	 memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++])
+/* Append one zeroed element to an array of n and return it; n is incremented. The array must
+ * have been grown by XAPPEND alone (from NULL and 0; n may be lowered between appends): it is
+ * reallocated only when n is 0 or a power of two, to twice that, so n appends cost O(n) copying,
+ * not O(n^2) (a realloc in place is not to be counted on: AddressSanitizer's never is). */
+void *xappend(void *p, size_t n, size_t size);
+#define XAPPEND(arr, n) ((arr) = xappend((arr), (n), sizeof(*(arr))), &(arr)[(n)++])
 
 /* Read a whole file into a NUL-terminated buffer, at most `max` bytes. Returns 0 or -errno
  * (-EFBIG when larger than max). *len excludes the NUL. */

@@ -11,7 +11,8 @@
 struct k2i {
 	const struct kconf_tree *t;
 	struct k2i_result *out;
-	char *ini;
+	char *ini;                  /* the output so far: ini_len bytes and a NUL, of ini_cap */
+	size_t ini_len, ini_cap;
 	/* global_defs that keepalived applies to every instance */
 	const char *version, *garp_delay, *garp_repeat, *garp_refresh;
 	const char *script_user;    /* global_defs' */

@@ -14,15 +14,19 @@
 void k2i_put(struct k2i *k, const char *fmt, ...)
 {
 	va_list ap;
-	char *s, *t;
+	char *s;
+	size_t n;
 
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	t = xasprintf("%s%s", k->ini, s);
-	free(k->ini);
+	/* appended in place, the buffer grown geometrically: a file of many statements (a parameter
+	 * may expand to thousands) costs linear time, not quadratic */
+	n = strlen(s);
+	XGROW(k->ini, k->ini_len + n, k->ini_cap);
+	memcpy(k->ini + k->ini_len, s, n + 1);
+	k->ini_len += n;
 	free(s);
-	k->ini = t;
 }
 
 void k2i_drop(struct k2i *k, const struct kconf_node *n, const char *why)
@@ -223,7 +227,7 @@ static void k2i_track_file_block(struct k2i *k, const struct kconf_node *tf)
 
 void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_result *out)
 {
-	struct k2i k = {.t = t, .out = out, .ini = xstrdup("")};
+	struct k2i k = {.t = t, .out = out};
 	const struct kconf_node *root = &t->root, *g = kconf_find(root, "global_defs");
 
 	memset(out, 0, sizeof(*out));

@@ -19,7 +19,7 @@ struct kconf_reader {
 	struct kconf_tree *tree;
 	struct kconf_errors *errs;
 	struct kconf_tok *toks;
-	size_t n_toks;
+	size_t n_toks, cap_toks;      /* a parameter may expand to many: grown geometrically */
 	struct kconf_param *params;
 	size_t n_params;
 };

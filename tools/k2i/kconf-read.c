@@ -45,7 +45,11 @@ void kconf_errors_free(struct kconf_errors *e)
 static void kconf_tok_add(struct kconf_reader *r, char *s, bool quoted, size_t file,
 			  unsigned line)
 {
-	struct kconf_tok *t = XAPPEND(r->toks, r->n_toks);
+	struct kconf_tok *t;
+
+	XGROW(r->toks, r->n_toks, r->cap_toks);
+	t = &r->toks[r->n_toks++];
+	memset(t, 0, sizeof(*t));
 
 	t->s = s;
 	t->quoted = quoted;
