@@ -222,6 +222,17 @@ START_TEST(test_include_bounds)
 	ck_assert_ptr_nonnull(strstr(errs, "more than 256 files read (an include loop?)"));
 	free(tree);
 	free(errs);
+	/* an include as the first line of a multi-line parameter ends with its own line: the lines
+	 * after it are statements, not more files to include (the fuzzer's find) */
+	free(tu_write("inner.inc", "  priority 10\n", 0644));
+	read_text("$BLOCK=include inner.inc \\\nvrrp_instance C { \\\n  priority 5 \\\n}\n$BLOCK\n",
+		  &tree, &errs, &rc);
+	ck_assert_str_eq(errs, "");
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(tree, "priority 10@1\n"));
+	ck_assert_ptr_nonnull(strstr(tree, "vrrp_instance C@5 {\n  priority 5@5\n}\n"));
+	free(tree);
+	free(errs);
 	unlink(fifo);
 	free(fifo);
 }

@@ -205,7 +205,6 @@ static void kconf_line(struct kconf_reader *r, const char *text, size_t file, un
 		       int depth)
 {
 	const char *s = text;
-	size_t before = r->n_toks;
 	char *x;
 
 	while (*s && isspace((unsigned char)*s))
@@ -233,7 +232,8 @@ static void kconf_line(struct kconf_reader *r, const char *text, size_t file, un
 		}
 	}
 	x = kconf_expand(r, s, 0);
-	/* a parameter defined over continued lines expands to as many lines */
+	/* a parameter defined over continued lines expands to as many lines, each of which may be
+	 * an include (whose patterns end with its own line, not the parameter's last) */
 	for (char *seg = x, *nl; seg; seg = nl ? nl + 1 : NULL) {
 		size_t mark = r->n_toks;
 
@@ -242,17 +242,12 @@ static void kconf_line(struct kconf_reader *r, const char *text, size_t file, un
 			*nl = '\0';
 		if (!kconf_split(r, seg, file, line))
 			kconf_error_add(r->errs, r->tree->files[file], line, "a quote is not closed");
-		if (nl && r->n_toks > mark && !(mark == before && !r->toks[mark].quoted &&
-						 !strcmp(r->toks[mark].s, "include")))
-			kconf_tok_add(r, NULL, false, file, line);
+		if (r->n_toks > mark && !r->toks[mark].quoted && !strcmp(r->toks[mark].s, "include"))
+			kconf_include(r, mark, file, line, depth);
+		else if (r->n_toks > mark)
+			kconf_tok_add(r, NULL, false, file, line);   /* the end of the line */
 	}
 	free(x);
-	if (r->n_toks > before && !r->toks[before].quoted && !strcmp(r->toks[before].s, "include")) {
-		kconf_include(r, before, file, line, depth);
-		return;
-	}
-	if (r->n_toks > before)
-		kconf_tok_add(r, NULL, false, file, line);   /* the end of the line */
 }
 
 static void kconf_read_file(struct kconf_reader *r, const char *path, const char *from,
