@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e.interval_cs = a.interval_cs;
 	e.auth_pass_set = a.version == 2 && a.auth_type == 1;
 	memcpy(e.auth_pass, a.auth, VRRP_AUTH_LEN);
-	FUZZ_ASSERT(a.version == 3 || a.auth_type > 1 || vrrp_pkt_check(&a, &e) == VRRP_DROP_NONE);
+	/* (a v2 auth type other than none or PASS is refused whatever the instance expects) */
+	FUZZ_ASSERT((a.version == 2 && a.auth_type > 1) || vrrp_pkt_check(&a, &e) == VRRP_DROP_NONE);
 	e.vrid = (a.vrid % 255) + 1;
 	FUZZ_ASSERT(vrrp_pkt_check(&a, &e) != VRRP_DROP_NONE);
 	FUZZ_ASSERT(vrrp_pkt_addrs_match(&a, a.addrs, a.n_addrs));
