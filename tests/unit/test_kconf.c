@@ -233,6 +233,15 @@ START_TEST(test_include_bounds)
 	ck_assert_ptr_nonnull(strstr(tree, "vrrp_instance C@5 {\n  priority 5@5\n}\n"));
 	free(tree);
 	free(errs);
+	/* a parameter that uses itself twice doubles at each of 8 levels of expansion, and each
+	 * line naming it multiplies that: refused, once, past a bound (the fuzzer's find) */
+	read_text("$A=$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A$A\n$B=x\n"
+		  "notify $A\nnotify $A\nnotify $B\nnotify $B\n", &tree, &errs, &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(errs, "keepalived.conf:3: the parameters expand to more than 4096 KiB in "
+			       "all (a parameter that uses itself?)\n");
+	free(tree);
+	free(errs);
 	unlink(fifo);
 	free(fifo);
 }

@@ -22,6 +22,8 @@ struct kconf_reader {
 	size_t n_toks, cap_toks;      /* a parameter may expand to many: grown geometrically */
 	struct kconf_param *params;
 	size_t n_params;
+	size_t expanded;              /* bytes added by expansion, all files */
+	bool expansion_refused;       /* KCONF_MAX_EXPANDED was reached (and said) */
 };
 
 void kconf_reader_run(struct kconf_reader *r, const char *path);

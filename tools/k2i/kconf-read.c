@@ -18,6 +18,14 @@
 #define KCONF_MAX_FILES 256
 #define KCONF_MAX_FILE (4u << 20)
 #define KCONF_MAX_PARAM_DEPTH 8
+/* what expansion may add to all lines together, as much as a file may hold: a parameter that
+ * uses itself twice doubles at every level of KCONF_MAX_PARAM_DEPTH, and many lines naming it
+ * would multiply that again (a fuzzing build allows less, to stay fast on such inputs) */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define KCONF_MAX_EXPANDED (64u << 10)
+#else
+#define KCONF_MAX_EXPANDED KCONF_MAX_FILE
+#endif
 
 void kconf_error_add(struct kconf_errors *e, const char *file, unsigned line, const char *fmt, ...)
 {
@@ -66,21 +74,27 @@ static const char *kconf_param(const struct kconf_reader *r, const char *name, s
 }
 
 /* $NAME and ${NAME} replaced by their values (again, for a value that uses another);
- * an unknown name is left as written, as keepalived does. */
+ * an unknown name is left as written, as keepalived does. NULL: the result would be longer than
+ * the room left of KCONF_MAX_EXPANDED. */
 static char *kconf_expand(const struct kconf_reader *r, const char *in, int depth)
 {
-	size_t cap = strlen(in) + 1, n = 0;
+	size_t cap = strlen(in) + 1, n = 0, room = KCONF_MAX_EXPANDED - r->expanded;
 	char *out = xmalloc(cap);
 	bool again = false;
 
 	for (const char *p = in; *p;) {
 		const char *name = NULL, *v;
-		size_t len = 0, skip = 0;
+		size_t len = 0, skip = 0, vl;
 
-		if (p[0] == '$' && p[1] == '{' && strchr(p, '}')) {
-			name = p + 2;
-			len = (size_t)(strchr(p, '}') - name);
-			skip = len + 3;
+		if (p[0] == '$' && p[1] == '{') {
+			/* a name, then '}' (not strchr: a line of "${" would be searched to its end
+			 * at every one) */
+			while (isalnum((unsigned char)p[2 + len]) || p[2 + len] == '_')
+				len++;
+			if (p[2 + len] == '}') {
+				name = p + 2;
+				skip = len + 3;
+			}
 		} else if (p[0] == '$' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
 			name = p + 1;
 			while (isalnum((unsigned char)name[len]) || name[len] == '_')
@@ -93,9 +107,14 @@ static char *kconf_expand(const struct kconf_reader *r, const char *in, int dept
 			out[n++] = *p++;
 			continue;
 		}
-		out = xgrow(out, &cap, n + strlen(v) + 1, 1);
-		memcpy(out + n, v, strlen(v));
-		n += strlen(v);
+		vl = strlen(v);
+		if (n + vl >= room) {
+			free(out);
+			return NULL;
+		}
+		out = xgrow(out, &cap, n + vl + 1, 1);
+		memcpy(out + n, v, vl);
+		n += vl;
 		p += skip;
 		again = again || strchr(v, '$');
 	}
@@ -232,6 +251,17 @@ static void kconf_line(struct kconf_reader *r, const char *text, size_t file, un
 		}
 	}
 	x = kconf_expand(r, s, 0);
+	if (!x) {
+		/* said once: every later line naming a parameter would fail the same way */
+		if (!r->expansion_refused)
+			kconf_error_add(r->errs, r->tree->files[file], line, "the parameters expand "
+					"to more than %u KiB in all (a parameter that uses itself?)",
+					KCONF_MAX_EXPANDED >> 10);
+		r->expansion_refused = true;
+		return;
+	}
+	if (strlen(x) > strlen(s))
+		r->expanded += strlen(x) - strlen(s);
 	/* a parameter defined over continued lines expands to as many lines, each of which may be
 	 * an include (whose patterns end with its own line, not the parameter's last) */
 	for (char *seg = x, *nl; seg; seg = nl ? nl + 1 : NULL) {
@@ -254,7 +284,7 @@ static void kconf_read_file(struct kconf_reader *r, const char *path, const char
 			    unsigned from_line, int depth)
 {
 	char *buf = NULL, *p, *acc = NULL;
-	size_t len = 0, file;
+	size_t len = 0, file, acc_len = 0, acc_cap = 0;
 	unsigned line = 0, acc_line = 0;
 	int e;
 
@@ -297,33 +327,32 @@ static void kconf_read_file(struct kconf_reader *r, const char *path, const char
 		p = nl ? nl + 1 : NULL;
 		if (l && text[l - 1] == '\r')
 			text[--l] = '\0';
-		/* a trailing backslash continues the line (multi-line parameters) */
+		/* a trailing backslash continues the line (multi-line parameters); the pieces are
+		 * appended in place, for a file of a million continued lines */
 		if (l && text[l - 1] == '\\') {
-			text[l - 1] = '\0';
-			char *a = xasprintf("%s%s\n", acc ? acc : "", text);
-
-			free(acc);
-			acc = a;
+			acc = xgrow(acc, &acc_cap, acc_len + l + 1, 1);
+			memcpy(acc + acc_len, text, l - 1);
+			acc_len += l - 1;
+			acc[acc_len++] = '\n';
+			acc[acc_len] = '\0';
 			acc_line = acc_line ? acc_line : line;
 			free(text);
 			continue;
 		}
-		if (acc) {
-			char *a = xasprintf("%s%s", acc, text);
-
-			free(text);
-			text = a;
-			free(acc);
-			acc = NULL;
+		if (acc_len) {
+			acc = xgrow(acc, &acc_cap, acc_len + l + 1, 1);
+			memcpy(acc + acc_len, text, l + 1);
+			kconf_line(r, acc, file, acc_line, depth);
+			acc_len = 0;
+		} else {
+			kconf_line(r, text, file, line, depth);
 		}
-		kconf_line(r, text, file, acc_line ? acc_line : line, depth);
 		acc_line = 0;
 		free(text);
 	}
-	if (acc) {
+	if (acc_len)
 		kconf_line(r, acc, file, acc_line, depth);
-		free(acc);
-	}
+	free(acc);
 	free(buf);
 }
 
