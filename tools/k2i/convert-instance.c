@@ -29,12 +29,12 @@ static const char *const k2i_hooks[] = {
 static char *k2i_item(struct k2i *k, const struct kconf_node *it, const char *const *options,
 		      const char *const *flags)
 {
-	char *s = xstrdup(it->words[0]);
+	struct k2i_str b = {NULL, 0, 0};
 
+	k2i_str_add(&b, it->words[0]);
 	for (size_t i = 1; i < it->n_words; i++) {
 		const char *w = it->words[i];
 		bool opt = false, flag = false;
-		char *t;
 
 		for (size_t j = 0; options && options[j]; j++)
 			opt = opt || !strcmp(w, options[j]);
@@ -42,10 +42,13 @@ static char *k2i_item(struct k2i *k, const struct kconf_node *it, const char *co
 			flag = flag || !strcmp(w, flags[j]);
 		if (opt && i + 1 < it->n_words) {
 			/* keepalived's "broadcast" is "brd" */
-			t = xasprintf("%s %s %s", s, !strcmp(w, "broadcast") ? "brd" : w, it->words[i + 1]);
-			i++;
+			k2i_str_add(&b, " ");
+			k2i_str_add(&b, strcmp(w, "broadcast") ? w : "brd");
+			k2i_str_add(&b, " ");
+			k2i_str_add(&b, it->words[++i]);
 		} else if (flag) {
-			t = xasprintf("%s %s", s, w);
+			k2i_str_add(&b, " ");
+			k2i_str_add(&b, w);
 		} else {
 			char *what = xasprintf("'%s' and what follows it are not converted", w);
 
@@ -53,24 +56,16 @@ static char *k2i_item(struct k2i *k, const struct kconf_node *it, const char *co
 			free(what);
 			break;
 		}
-		free(s);
-		s = t;
 	}
-	return s;
+	return b.s;
 }
 
 /* The top-level track_file NAME { file PATH weight N }: "PATH [weight N]" for item it. */
 static char *k2i_track_file(struct k2i *k, const struct kconf_node *it)
 {
-	const struct kconf_node *root = &k->t->root, *tf = NULL, *file, *w;
+	const struct kconf_node *tf = k2i_track_file_find(k, it->words[0]), *file, *w;
 	char *s;
 
-	/* vrrp_track_file is keepalived's older name of the block */
-	for (size_t i = 0; i < root->n_kids && !tf; i++)
-		if ((!strcmp(root->kids[i].words[0], "track_file") ||
-		     !strcmp(root->kids[i].words[0], "vrrp_track_file")) && root->kids[i].n_words > 1 &&
-		    !strcmp(root->kids[i].words[1], it->words[0]))
-			tf = &root->kids[i];
 	file = tf ? kconf_find(tf, "file") : NULL;
 	if (!file || file->n_words < 2) {
 		k2i_drop(k, it, "no track_file block with its file is defined under that name");
@@ -112,22 +107,20 @@ static size_t k2i_list_index(const char *kw)
 }
 
 /* A list block (`virtual_ipaddress { ... }`): its items added to *acc ("a, b, ..."). */
-static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key, char **acc)
+static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key,
+		     struct k2i_str *acc)
 {
 	static const char *const vip_opts[] = {"dev", "label", "brd", "broadcast", "scope", NULL};
 	static const char *const weight[] = {"weight", NULL};
 	static const char *const reverse[] = {"reverse", NULL};
-	char *list = *acc ? *acc : xstrdup("");
-	size_t count = *acc ? 1 : 0;
 
 	if (!n->block) {
 		k2i_drop(k, n, "keepalived takes this as a block of one item a line");
-		*acc = count ? list : (free(list), NULL);
 		return;
 	}
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct kconf_node *it = &n->kids[i];
-		char *item = NULL, *t;
+		char *item = NULL;
 
 		if (!strcmp(key, "virtual_ipaddress"))
 			item = k2i_item(k, it, vip_opts, NULL);
@@ -144,16 +137,8 @@ static void k2i_list(struct k2i *k, const struct kconf_node *n, const char *key,
 			item = k2i_item(k, it, weight, reverse);
 		if (!item)
 			continue;
-		t = xasprintf("%s%s%s", list, count++ ? ", " : "", item);
-		free(list);
+		k2i_str_item(acc, item);
 		free(item);
-		list = t;
-	}
-	if (count) {
-		*acc = list;
-	} else {
-		free(list);
-		*acc = NULL;
 	}
 }
 
@@ -178,7 +163,7 @@ static void k2i_auth(struct k2i *k, const struct kconf_node *in, const struct kc
 
 /* One option of an instance; false when it is none keepquorum knows. */
 static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const struct kconf_node *n,
-			    bool *has, char **lists)
+			    bool *has, struct k2i_str *lists)
 {
 	const char *kw = n->words[0];
 
@@ -209,7 +194,7 @@ static bool k2i_inst_option(struct k2i *k, const struct kconf_node *in, const st
 void k2i_instance(struct k2i *k, const struct kconf_node *in)
 {
 	bool has[ARRAY_SIZE(k2i_inst_same)] = {false};
-	char *lists[K2I_N_LISTS] = {NULL};
+	struct k2i_str lists[K2I_N_LISTS] = {{NULL, 0, 0}};
 
 	if (in->n_words != 2) {
 		k2i_drop(k, in, "needs exactly one name");
@@ -223,9 +208,9 @@ void k2i_instance(struct k2i *k, const struct kconf_node *in)
 			k2i_other(k, K2I_INSTANCE, n, "keepquorum's [vrrp_instance] has no such option");
 	}
 	for (size_t j = 0; j < K2I_N_LISTS; j++) {
-		if (lists[j])
-			k2i_put(k, "%s = %s\n", k2i_list_keys[j], lists[j]);
-		free(lists[j]);
+		if (lists[j].len)
+			k2i_put(k, "%s = %s\n", k2i_list_keys[j], lists[j].s);
+		free(lists[j].s);
 	}
 	/* global_defs' defaults for what the instance leaves out */
 	if (k->version && !has[k2i_same_index("version")])
@@ -255,18 +240,14 @@ void k2i_group(struct k2i *k, const struct kconf_node *g)
 		if (hook) {
 			k2i_command(k, n, n->words[0], NULL);
 		} else if (!strcmp(n->words[0], "group") && n->block) {
-			char *list = xstrdup("");
+			struct k2i_str list = {NULL, 0, 0};
 
+			k2i_str_add(&list, "");
 			for (size_t j = 0; j < n->n_kids; j++)
-				for (size_t w = 0; w < n->kids[j].n_words; w++) {
-					char *t = xasprintf("%s%s%s", list, *list ? ", " : "",
-							    n->kids[j].words[w]);
-
-					free(list);
-					list = t;
-				}
-			k2i_put(k, "group = %s\n", list);
-			free(list);
+				for (size_t w = 0; w < n->kids[j].n_words; w++)
+					k2i_str_item(&list, n->kids[j].words[w]);
+			k2i_put(k, "group = %s\n", list.s);
+			free(list.s);
 		} else {
 			k2i_other(k, K2I_GROUP, n, "keepquorum's [vrrp_sync_group] has no such option");
 		}

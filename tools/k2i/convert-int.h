@@ -8,15 +8,30 @@
 #include "tools/k2i/convert.h"
 #include "tools/k2i/kconf-int.h"
 
+/* A string appended to in place, grown geometrically: a file of many statements or a block of
+ * many items (a parameter may expand to thousands) costs linear time, not quadratic. */
+struct k2i_str {
+	char *s;                    /* len bytes and a NUL, of cap; NULL while empty */
+	size_t len, cap;
+};
+void k2i_str_add(struct k2i_str *b, const char *s);
+/* s, after ", " unless b is empty */
+void k2i_str_item(struct k2i_str *b, const char *s);
+
 struct k2i {
 	const struct kconf_tree *t;
 	struct k2i_result *out;
-	char *ini;                  /* the output so far: ini_len bytes and a NUL, of ini_cap */
-	size_t ini_len, ini_cap;
+	struct k2i_str ini;         /* the output so far */
 	/* global_defs that keepalived applies to every instance */
 	const char *version, *garp_delay, *garp_repeat, *garp_refresh;
 	const char *script_user;    /* global_defs' */
+	/* the top-level track_file blocks that have a name, by name (then in file order) */
+	const struct kconf_node **track_files;
+	size_t n_track_files;
 };
+
+/* The first top-level track_file block named name, or NULL */
+const struct kconf_node *k2i_track_file_find(const struct k2i *k, const char *name);
 
 void k2i_put(struct k2i *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* n is not converted: listed with its file, line and why */

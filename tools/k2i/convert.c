@@ -11,21 +11,31 @@
 #include "common/util.h"
 #include "tools/k2i/kconf-int.h"
 
+void k2i_str_add(struct k2i_str *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	XGROW(b->s, b->len + n, b->cap);
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+}
+
+void k2i_str_item(struct k2i_str *b, const char *s)
+{
+	if (b->len)
+		k2i_str_add(b, ", ");
+	k2i_str_add(b, s);
+}
+
 void k2i_put(struct k2i *k, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	size_t n;
 
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	/* appended in place, the buffer grown geometrically: a file of many statements (a parameter
-	 * may expand to thousands) costs linear time, not quadratic */
-	n = strlen(s);
-	XGROW(k->ini, k->ini_len + n, k->ini_cap);
-	memcpy(k->ini + k->ini_len, s, n + 1);
-	k->ini_len += n;
+	k2i_str_add(&k->ini, s);
 	free(s);
 }
 
@@ -37,15 +47,15 @@ void k2i_drop(struct k2i *k, const struct kconf_node *n, const char *why)
 /* The words from i on, joined by blanks. */
 char *k2i_join(const struct kconf_node *n, size_t from)
 {
-	char *s = xstrdup("");
+	struct k2i_str b = {NULL, 0, 0};
 
+	k2i_str_add(&b, "");
 	for (size_t i = from; i < n->n_words; i++) {
-		char *t = xasprintf("%s%s%s", s, i > from ? " " : "", n->words[i]);
-
-		free(s);
-		s = t;
+		if (i > from)
+			k2i_str_add(&b, " ");
+		k2i_str_add(&b, n->words[i]);
 	}
-	return s;
+	return b.s;
 }
 
 /* "key = value" from a statement of one value; false (dropped) when it has none. */
@@ -225,12 +235,57 @@ static void k2i_track_file_block(struct k2i *k, const struct kconf_node *tf)
 	}
 }
 
+static int k2i_track_file_cmp(const void *a, const void *b)
+{
+	const struct kconf_node *x = *(const struct kconf_node *const *)a;
+	const struct kconf_node *y = *(const struct kconf_node *const *)b;
+	int c = strcmp(x->words[1], y->words[1]);
+
+	/* the root's kids are one array: their addresses are the file order */
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Sorted once, so that an instance's many track_file items do not each scan the whole file
+ * (vrrp_track_file is keepalived's older name of the block). */
+static void k2i_track_files_index(struct k2i *k)
+{
+	const struct kconf_node *root = &k->t->root;
+
+	for (size_t i = 0; i < root->n_kids; i++) {
+		const struct kconf_node *n = &root->kids[i];
+
+		if ((!strcmp(n->words[0], "track_file") || !strcmp(n->words[0], "vrrp_track_file")) &&
+		    n->n_words > 1)
+			*XAPPEND(k->track_files, k->n_track_files) = n;
+	}
+	if (k->n_track_files)
+		qsort(k->track_files, k->n_track_files, sizeof(*k->track_files), k2i_track_file_cmp);
+}
+
+const struct kconf_node *k2i_track_file_find(const struct k2i *k, const char *name)
+{
+	size_t lo = 0, hi = k->n_track_files;
+
+	/* the lowest index whose name is not below name */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(k->track_files[mid]->words[1], name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->n_track_files && !strcmp(k->track_files[lo]->words[1], name)
+		       ? k->track_files[lo] : NULL;
+}
+
 void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_result *out)
 {
 	struct k2i k = {.t = t, .out = out};
 	const struct kconf_node *root = &t->root, *g = kconf_find(root, "global_defs");
 
 	memset(out, 0, sizeof(*out));
+	k2i_track_files_index(&k);
 	k2i_put(&k, "; converted by keepalived-to-ini %s from %s\n; the quorum is not configured "
 		"(keepalived had none): keepalived-to-ini(1) shows how to add [quorum]\n\n",
 		PACKAGE_VERSION, source);
@@ -254,7 +309,8 @@ void k2i_convert(const struct kconf_tree *t, const char *source, struct k2i_resu
 		else
 			k2i_other(&k, K2I_TOP, n, "keepquorum has no such section");
 	}
-	out->ini = k.ini;
+	out->ini = k.ini.s;
+	free(k.track_files);
 }
 
 void k2i_result_free(struct k2i_result *r)
