@@ -87,10 +87,13 @@ static void engine_on_advert(void *ud, const struct vrrp_rx *rx, unsigned ifinde
 		engine_count_drop(e, in, d, rx);
 		return;
 	}
-	/* our own advert, looped back by a bridge or sent to ourselves as a unicast peer */
+	/* not one of ours: multicast loop is off, and one sent to ourselves as a unicast peer
+	 * would arrive on lo; so another host uses our address, or forges it */
 	own = in->fsm.p.self;
-	if (conf_addr_eq(&own, &rx->src))
+	if (conf_addr_eq(&own, &rx->src)) {
+		engine_count_drop(e, in, VRRP_DROP_OWN_ADDRESS, rx);
 		return;
+	}
 	inst_advert_in(in, &a, rx);
 }
 

@@ -23,6 +23,7 @@ static const char *const pkt_drop_names[] = {
 	[VRRP_DROP_INTERVAL] = "interval",
 	[VRRP_DROP_FAMILY] = "family",
 	[VRRP_DROP_NOT_PEER] = "not_peer",
+	[VRRP_DROP_OWN_ADDRESS] = "own_address",
 };
 _Static_assert(ARRAY_SIZE(pkt_drop_names) == VRRP_DROP_COUNT_, "a drop reason without a name");
 

@@ -57,13 +57,17 @@ enum vrrp_drop {
 	VRRP_DROP_AUTH,          /* v2: PASS data differs */
 	VRRP_DROP_INTERVAL,      /* v2: advert interval differs from the instance's (RFC 3768 7.1) */
 	VRRP_DROP_FAMILY,        /* address family differs from the instance's, or is neither v4 nor v6 */
-	/* Never returned here: the caller's unicast check (source not a unicast_peer, keepalived's
-	 * check_unicast_src), listed so that every advert drop has one label set. */
+	/* Never returned here: the caller's checks, listed so that every advert drop has one label
+	 * set. The source is not a unicast_peer (keepalived's check_unicast_src); the source is the
+	 * instance's own address, which it did not send (multicast loop is off, and a unicast
+	 * advert to ourselves arrives on lo): an address conflict or a forgery. */
 	VRRP_DROP_NOT_PEER,
+	VRRP_DROP_OWN_ADDRESS,
 	VRRP_DROP_COUNT_
 };
 /* Stable metric label values: "none", "truncated", "ttl", "version", "type", "checksum",
- * "addr_count", "vrid", "auth_type", "auth", "interval", "family", "not_peer"; "?" out of range. */
+ * "addr_count", "vrid", "auth_type", "auth", "interval", "family", "not_peer",
+ * "own_address"; "?" out of range. */
 const char *vrrp_drop_name(enum vrrp_drop d);
 
 /* One advertisement, decoded. */

@@ -526,6 +526,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_ADDR_COUNT), "addr_count");
 	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_FAMILY), "family");
 	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_NOT_PEER), "not_peer");
+	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_OWN_ADDRESS), "own_address");
 	ck_assert_str_eq(vrrp_drop_name(VRRP_DROP_COUNT_), "?");
 	for (int i = 0; i < VRRP_DROP_COUNT_; i++) {
 		for (int k = 0; k < i; k++)
