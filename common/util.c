@@ -109,15 +109,12 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
-int util_read_file(const char *path, size_t max, char **out, size_t *len)
+static int util_read_fd(int fd, size_t max, char **out, size_t *len)
 {
 	size_t used = 0, cap = 4096;
 	char *buf;
-	int fd, r = 0;
+	int r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		ssize_t n;
@@ -146,7 +143,6 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len)
 		r = -EFBIG;
 		goto out_free;
 	}
-	close(fd);
 	buf[used] = '\0';
 	*out = buf;
 	if (len)
@@ -154,8 +150,45 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 out_free:
 	free(buf);
+	return r;
+}
+
+int util_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+
+	if (fd < 0)
+		return -errno;
+	r = util_read_fd(fd, max, out, len);
 	close(fd);
 	return r;
+}
+
+int util_read_regular_file(const char *path, size_t max, char **out, size_t *len)
+{
+	/* O_NONBLOCK: the open of a FIFO would wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	else if (fcntl(fd, F_SETFL, 0) < 0)
+		r = -errno;
+	else
+		r = util_read_fd(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
+
+
+const char *util_read_error(int r)
+{
+	return r == -EINVAL ? "not a regular file" : strerror(-r);
 }
 
 unsigned long long util_now_usec(void)

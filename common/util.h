@@ -34,6 +34,12 @@ void *xappend(void *p, size_t n, size_t size);
 /* Read a whole file into a NUL-terminated buffer, at most `max` bytes. Returns 0 or -errno
  * (-EFBIG when larger than max). *len excludes the NUL. */
 int util_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same, of a regular file only: -EISDIR for a directory, -EINVAL for anything else that is
+ * not a regular file (a FIFO, whose open and read would wait for a writer; a device, which may
+ * never end). What the daemon reads: its config, the quorum's secret and state. */
+int util_read_regular_file(const char *path, size_t max, char **out, size_t *len);
+/* util_read_regular_file's error as words: "not a regular file" for -EINVAL, else strerror. */
+const char *util_read_error(int r);
 
 /* A log line that may repeat at most once per interval (a flood costs a counter, not the log). */
 struct util_ratelimit {

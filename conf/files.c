@@ -99,10 +99,10 @@ const char *files_check_secret(const char *path, char *buf, size_t len)
 			 "not be: chmod 0600 it", path, (unsigned)(st.st_mode & 07777));
 		return buf;
 	}
-	r = util_read_file(path, 65536, &data, &n);
+	r = util_read_regular_file(path, 65536, &data, &n);
 	if (r < 0) {
 		snprintf(buf, len, "cannot read '%s': %s", path,
-			 r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+			 r == -EFBIG ? "larger than 64 KiB" : util_read_error(r));
 		return buf;
 	}
 	free(data);

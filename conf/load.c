@@ -209,10 +209,10 @@ int conf_load_flags(const char *path, unsigned flags, struct conf **out, struct 
 	int r;
 
 	*out = NULL;
-	r = util_read_file(path, LOAD_MAX_BYTES, &text, &len);
+	r = util_read_regular_file(path, LOAD_MAX_BYTES, &text, &len);
 	if (r < 0) {
 		conf_diags_add(diags, path, 0, NULL, NULL, "cannot read: %s",
-			       r == -EFBIG ? "larger than 4 MiB, not a config file" : strerror(-r));
+			       r == -EFBIG ? "larger than 4 MiB, not a config file" : util_read_error(r));
 		return r == -EFBIG ? -EINVAL : r;
 	}
 	nul = memchr(text, '\0', len);

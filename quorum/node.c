@@ -238,11 +238,11 @@ static int node_read_secret(const char *path, uint8_t **key, size_t *len, char *
 {
 	char *buf;
 	size_t n;
-	int r = util_read_file(path, NODE_SECRET_MAX, &buf, &n);
+	int r = util_read_regular_file(path, NODE_SECRET_MAX, &buf, &n);
 
 	if (r < 0) {
 		snprintf(err, err_len, "secret_file %s: %s", path, r == -EFBIG ?
-			 "larger than 64 KiB" : strerror(-r));
+			 "larger than 64 KiB" : util_read_error(r));
 		return r;
 	}
 	/* a trailing newline is an editor's, not the key's */

@@ -287,7 +287,7 @@ int quorum_store_load(const char *dir, const char *node, struct quorum_store *st
 	size_t len = 0, body_len = 0;
 	int r;
 
-	r = util_read_file(path, STORE_MAX, &buf, &len);
+	r = util_read_regular_file(path, STORE_MAX, &buf, &len);
 	if (r == -ENOENT) {
 		/* a first start: no term, no vote, and nothing of them could have been sent */
 		memset(st, 0, sizeof(*st));
@@ -301,7 +301,8 @@ int quorum_store_load(const char *dir, const char *node, struct quorum_store *st
 	}
 	if (r < 0) {
 		r = store_error(err, err_len, r, "cannot read %s: %s; it holds this node's term and "
-				"vote, and keepquorumd will not start without them", path, strerror(-r));
+				"vote, and keepquorumd will not start without them", path,
+				util_read_error(r));
 		goto out_path;
 	}
 	rd.path = path;
