@@ -75,16 +75,27 @@ unsigned long long daemon_started_usec(const struct daemon *d)
 	return d->started_usec;
 }
 
+/* The problems of a refused reload that go to the log and to keepquorumctl's answer: a file of
+ * garbage has one a line, thousands, which would flood the journal and outgrow an answer;
+ * keepquorumd -t lists them all. */
+#define DAEMON_RELOAD_DIAGS 20
+
 void daemon_print_diags(const struct conf_diags *diags, bool to_log)
 {
 	char buf[1024];
 
 	for (size_t i = 0; i < diags->n; i++) {
 		conf_diag_format(&diags->v[i], buf, sizeof(buf));
-		if (to_log)
-			log_obj(LOG_ERR, "config", "%s", buf);
-		else
+		if (!to_log) {
 			fprintf(stderr, "%s\n", buf);
+			continue;
+		}
+		if (i == DAEMON_RELOAD_DIAGS) {
+			log_obj(LOG_ERR, "config", "and %zu more problems (keepquorumd -t -f FILE "
+				"lists them all)", diags->n - i);
+			break;
+		}
+		log_obj(LOG_ERR, "config", "%s", buf);
 	}
 }
 
@@ -122,9 +133,15 @@ int daemon_reload(struct daemon *d, char **error)
 			  "reload refused: %zu problem%s in %s; still running the previous config",
 			  diags.n, diags.n == 1 ? "" : "s", d->opts.config);
 		for (size_t i = 0; i < diags.n; i++) {
-			conf_diag_format(&diags.v[i], buf, sizeof(buf));
+			if (i == DAEMON_RELOAD_DIAGS)
+				snprintf(buf, sizeof(buf), "and %zu more problems (keepquorumd -t -f %s "
+					 "lists them all)", diags.n - i, d->opts.config);
+			else
+				conf_diag_format(&diags.v[i], buf, sizeof(buf));
 			msg = xrealloc(msg, len + strlen(buf) + 2);
 			len += (size_t)sprintf(msg + len, "%s%s", i ? "\n" : "", buf);
+			if (i == DAEMON_RELOAD_DIAGS)
+				break;
 		}
 		conf_diags_free(&diags);
 		*error = msg;
