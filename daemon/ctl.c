@@ -15,17 +15,32 @@
 #include "common/util.h"
 #include "daemon/log.h"
 
+/* Clients served at once. Each holds a descriptor for up to its deadline (a switchover's, 180 s):
+ * without a bound, a burst of connections would take every descriptor the daemon has, and with
+ * them its next script's pipes. Beyond it a client is told "busy" and closed at once. */
+#define CTL_MAX_CLIENTS 64
+/* accept() out of descriptors (EMFILE, ENFILE): the listener rests this long, instead of being
+ * woken again at once by the connection it cannot take */
+#define CTL_ACCEPT_PAUSE_USEC (100 * 1000ULL)
+#define CTL_STR_(x) #x
+#define CTL_STR(x) CTL_STR_(x)
+#define CTL_BUSY_ANSWER \
+	"{\"ok\":false,\"error\":\"busy: " CTL_STR(CTL_MAX_CLIENTS) " clients are being served\"}\n"
+
 struct ctl_client;
 
 struct ctl_server {
 	sd_event *ev;
 	int fd;
 	char *path;
-	sd_event_source *accept_src;
+	sd_event_source *accept_src, *pause_src;
 	ctl_dispatch_fn dispatch;
 	void *userdata;
 	struct ctl_client *clients;
+	unsigned n_clients;
 	unsigned long long next_id;
+	/* a burst of bad clients costs counters, not the log */
+	struct util_ratelimit busy_logged, accept_logged, slow_logged, bad_logged;
 };
 
 const char ctl_deferred_tag;
@@ -49,8 +64,10 @@ static void ctl_client_free(struct ctl_client *c)
 
 	for (pp = &c->srv->clients; *pp && *pp != c; pp = &(*pp)->next)
 		;
-	if (*pp)
+	if (*pp) {
 		*pp = c->next;
+		c->srv->n_clients--;
+	}
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
@@ -62,8 +79,9 @@ static int ctl_on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct ctl_client *c = userdata;
 
-	log_obj(LOG_NOTICE, "ctl", "client too slow (%s), dropped", c->out ? "reading its answer" :
-		"sending its request");
+	if (util_ratelimit(&c->srv->slow_logged, util_now_usec(), UTIL_LOG_EVERY_USEC))
+		log_obj(LOG_NOTICE, "ctl", "client too slow (%s), dropped (logged once a minute)",
+			c->out ? "reading its answer" : "sending its request");
 	ctl_client_free(c);
 	return 0;
 }
@@ -98,7 +116,8 @@ static void ctl_client_request(struct ctl_client *c)
 	char *error = NULL;
 
 	if (ctl_request_parse(c->in, c->in_len, &req, &why) < 0) {
-		log_obj(LOG_NOTICE, "ctl", "bad request: %s", why);
+		if (util_ratelimit(&c->srv->bad_logged, util_now_usec(), UTIL_LOG_EVERY_USEC))
+			log_obj(LOG_NOTICE, "ctl", "bad request: %s (logged once a minute)", why);
 		ctl_client_error(c, why);
 		return;
 	}
@@ -181,16 +200,57 @@ static int ctl_on_client(sd_event_source *s, int fd, uint32_t revents, void *use
 	return 0;
 }
 
+static int ctl_on_pause_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl_server *srv = userdata;
+
+	sd_event_source_set_enabled(srv->accept_src, SD_EVENT_ON);
+	return 0;
+}
+
+/* The listener off for CTL_ACCEPT_PAUSE_USEC (left on if the timer cannot be armed: a busy
+ * loop is better than a deaf socket). */
+static void ctl_accept_pause(struct ctl_server *srv)
+{
+	int r;
+
+	if (srv->pause_src)
+		r = sd_event_source_set_time_relative(srv->pause_src, CTL_ACCEPT_PAUSE_USEC) ?:
+		    sd_event_source_set_enabled(srv->pause_src, SD_EVENT_ONESHOT);
+	else
+		r = sd_event_add_time_relative(srv->ev, &srv->pause_src, CLOCK_MONOTONIC,
+					       CTL_ACCEPT_PAUSE_USEC, 0, ctl_on_pause_end, srv);
+	if (r >= 0)
+		sd_event_source_set_enabled(srv->accept_src, SD_EVENT_OFF);
+}
+
 static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct ctl_server *srv = userdata;
 	struct ctl_client *c;
-	int cfd;
+	int cfd, e;
 
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_obj(LOG_WARNING, "ctl", "accept: %s", strerror(errno));
+		e = errno;
+		if (e == EAGAIN || e == EINTR || e == ECONNABORTED)
+			return 0;
+		if (util_ratelimit(&srv->accept_logged, util_now_usec(), UTIL_LOG_EVERY_USEC))
+			log_obj(LOG_WARNING, "ctl", "accept: %s (logged once a minute)", strerror(e));
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+			ctl_accept_pause(srv);
+		return 0;
+	}
+	if (srv->n_clients >= CTL_MAX_CLIENTS) {
+		/* best effort: a fresh socket's buffer takes the few bytes, or the client learns
+		 * from the close alone */
+		if (send(cfd, CTL_BUSY_ANSWER, sizeof(CTL_BUSY_ANSWER) - 1,
+			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_obj(LOG_DEBUG, "ctl", "busy answer: %s", strerror(errno));
+		close(cfd);
+		if (util_ratelimit(&srv->busy_logged, util_now_usec(), UTIL_LOG_EVERY_USEC))
+			log_obj(LOG_WARNING, "ctl", "%d clients are being served; more are told "
+				"busy (logged once a minute)", CTL_MAX_CLIENTS);
 		return 0;
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -208,6 +268,7 @@ static int ctl_on_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 	}
 	c->next = srv->clients;
 	srv->clients = c;
+	srv->n_clients++;
 	return 0;
 }
 
@@ -326,6 +387,7 @@ void ctl_server_free(struct ctl_server *s)
 	while (s->clients)
 		ctl_client_free(s->clients);
 	sd_event_source_disable_unref(s->accept_src);
+	sd_event_source_disable_unref(s->pause_src);
 	close(s->fd);
 	unlink(s->path);
 	free(s->path);
