@@ -298,8 +298,21 @@ json_object *ctl_call(const char *path, json_object *req, int wait_ms, char **wh
 	fd = ctl_connect(path, why);
 	if (fd < 0)
 		goto out;
-	if (ctl_send(fd, path, line, deadline, wait_ms, why) < 0)
+	if (ctl_send(fd, path, line, deadline, wait_ms, why) < 0) {
+		/* closed before our request: keepquorumd does that with an answer when it serves
+		 * too many clients already ("busy"), which says more than the closing */
+		char *early = NULL;
+
+		buf = ctl_receive(fd, path, deadline, wait_ms, &len, &early);
+		free(early);
+		early = NULL;
+		if (buf && len && (reply = ctl_parse(path, buf, len, &early)) != NULL) {
+			free(*why);
+			*why = NULL;
+		}
+		free(early);
 		goto out_close;
+	}
 	buf = ctl_receive(fd, path, deadline, wait_ms, &len, why);
 	if (buf)
 		reply = ctl_parse(path, buf, len, why);
