@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "daemon/caps.h"
 #include "daemon/ctl.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -417,6 +418,7 @@ static int daemon_setup(struct daemon *d)
 {
 	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2};
 	const char *what = NULL;
+	char caps_err[512];
 	sigset_t mask;
 	int r;
 
@@ -439,6 +441,10 @@ static int daemon_setup(struct daemon *d)
 			fprintf(stderr, "keepquorumd: cannot watch signal %d: %s\n", sigs[i], strerror(-r));
 			return r;
 		}
+	}
+	if (daemon_caps_check(d->conf, caps_err, sizeof(caps_err)) < 0) {
+		fprintf(stderr, "keepquorumd: missing capabilities: %s\n", caps_err);
+		return -EPERM;
 	}
 	/* The quorum's term and vote live here (written before they are acted on). */
 	if (d->conf->quorum && mkdir(d->opts.state_dir, 0700) < 0 && errno != EEXIST) {
