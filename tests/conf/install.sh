@@ -102,6 +102,18 @@ if [ -f "$unit" ]; then
 		*) fail "keepquorum.service runs '$cmd': $line" ;;
 		esac
 	done < <(grep '^Exec' "$unit")
+	# systemd reads it without a complaint (the programs and man pages looked for under the
+	# install tree: a copy with those paths), and its sandboxing holds: exposure under 6
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		sed "s|$sbindir/|$dest$sbindir/|g" "$unit" >"$tmp/keepquorum.service"
+		out=$(MANPATH=$dest$prefix/share/man systemd-analyze verify "$tmp/keepquorum.service" 2>&1) ||
+			fail "systemd-analyze verify keepquorum.service: $out"
+		out=$(systemd-analyze security --offline=true "$tmp/keepquorum.service" 2>&1 | tail -1)
+		score=$(sed -n 's/.*exposure level for keepquorum.service: \([0-9.]*\).*/\1/p' <<<"$out")
+		if [[ -z $score ]] || ! awk -v s="$score" 'BEGIN { exit !(s < 6) }'; then
+			fail "systemd-analyze security: exposure '$score' (6 or more, or unread): $out"
+		fi
+	fi
 fi
 
 # The installed programs run and say which version they are.
