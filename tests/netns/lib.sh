@@ -313,6 +313,9 @@ kq__etc_wrap() {
 # background, with a NOTIFY_SOCKET listener. Variables assigned before the call are passed on:
 #   WATCHDOG_USEC=200000 kq_start_daemon h1.wd "$cfg"
 # With KQ_JOURNAL=1 it logs to the journal (no -l): its entries land in $KQ_DIR/NAME.journal.
+# With KQ_DAEMON_CAPS set (capability names without "cap_", comma-separated), it runs with those
+# alone in its bounding set, by setpriv, as the unit's CapabilityBoundingSet= runs it; and
+# kq_wait_ready checks that it has exactly those.
 kq_start_daemon() {
 	local name=$1 cfg=$2 ns pid log_args=(-l) wrap=()
 	shift 2
@@ -330,6 +333,9 @@ kq_start_daemon() {
 		JOURNAL_STREAM=$(stat -c '%d:%i' "$KQ_DIR/$name.log")
 	fi
 	mapfile -d '' -t -O "${#wrap[@]}" wrap < <(kq__etc_wrap "$name")
+	# last: the wrappers before it mount, which the bounding set would no longer allow
+	[[ -z ${KQ_DAEMON_CAPS:-} ]] ||
+		wrap+=(setpriv --bounding-set "-all,+${KQ_DAEMON_CAPS//,/,+}" --inh-caps=-all)
 	KQ_READY_BASE[$name]=$(kq_notify_count "$name" READY=1)
 	echo "=== kq: $(date '+%T.%N') starting keepquorumd -f $cfg $* in $ns" >>"$KQ_DIR/$name.log"
 	# A background job of a script inherits SIGINT ignored; the daemon must see it (SIGINT stops
@@ -361,6 +367,19 @@ kq_wait_ready() {
 		wait "$pid" 2>/dev/null || rc=$?
 		kq_fail "$name: keepquorumd exited with code $rc before READY=1"
 	fi
+	[[ -z ${KQ_DAEMON_CAPS:-} ]] || kq__check_caps "$name" "$pid"
+}
+
+# kq__check_caps NAME PID: the daemon's effective and bounding sets are KQ_DAEMON_CAPS, exactly.
+kq__check_caps() {
+	local want got eff bnd
+	command -v capsh >/dev/null 2>&1 || kq_skip "'capsh' is not installed (apt-get install libcap2-bin)"
+	want=$(tr ',' '\n' <<<"$KQ_DAEMON_CAPS" | sed 's/^/cap_/' | sort | paste -sd,)
+	eff=$(awk '/^CapEff:/ { print $2 }' "/proc/$2/status")
+	bnd=$(awk '/^CapBnd:/ { print $2 }' "/proc/$2/status")
+	got=$(capsh --decode="$eff" | sed 's/.*=//' | tr ',' '\n' | sort | paste -sd,)
+	[[ $got == "$want" && $eff == "$bnd" ]] ||
+		kq_fail "$1: runs with capabilities '$got' (bounding $bnd), expected '$want'"
 }
 
 # kq_signal NAME SIGNAL: send a signal to daemon NAME (its recorded pid only).
