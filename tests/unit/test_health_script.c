@@ -264,6 +264,52 @@ START_TEST(test_grandchild)
 }
 END_TEST
 
+/* A bounded fork bomb: 200 children that outlive the script's timeout; every one is gone after
+ * it, SIGTERM and SIGKILL going to the whole process group. */
+START_TEST(test_fork_bomb)
+{
+	char *pidf = pid_file("bomb");
+	char *path = script("bomb.sh", "echo $$ > \"$1\"\ni=0\nwhile [ $i -lt 200 ]; do\n"
+				       "\t(trap '' TERM; sleep 60) &\n\ti=$((i + 1))\ndone\nsleep 60");
+	uint64_t us;
+	struct outcome o = run_once(path, pidf, 500000, &us);
+	pid_t pgid = read_pid(pidf);
+
+	ck_assert(o.r.timed_out);
+	ck_assert_str_eq(o.r.detail, "timed out after 0.5 s");
+	ck_assert_int_gt(pgid, 1);
+	tu_assert_group_gone(pgid);
+	free(pidf);
+	free(path);
+}
+END_TEST
+
+/* A script that closes its stdout and stderr: the end of its output is not its end. It still
+ * runs to its timeout, or its exit status is still read. */
+START_TEST(test_closed_stdout)
+{
+	char *pidf = pid_file("closed");
+	char *hang = script("closed-hang.sh", "echo $$ > \"$1\"\nexec >&- 2>&-\nsleep 60");
+	char *fail = script("closed-fail.sh", "echo partial\nexec >&- 2>&-\nsleep 0.2\nexit 5");
+	uint64_t us;
+	struct outcome o = run_once(hang, pidf, 400000, &us);
+	pid_t pgid = read_pid(pidf);
+
+	ck_assert(o.r.timed_out);
+	ck_assert_uint_ge(us, 390000);
+	ck_assert_int_gt(pgid, 1);
+	tu_assert_group_gone(pgid);
+	o = run_once(fail, NULL, 5 * SEC, &us);
+	ck_assert(!o.r.ok);
+	ck_assert(!o.r.timed_out);
+	ck_assert_str_eq(o.r.detail, "exit 5: partial");
+	ck_assert_uint_ge(us, 190000);
+	free(pidf);
+	free(hang);
+	free(fail);
+}
+END_TEST
+
 struct ticker {
 	uint64_t last, max_gap;
 	unsigned n;
@@ -510,6 +556,8 @@ static Suite *health_script_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_timeout_term_ignored);
 	tcase_add_test(tc, test_grandchild);
+	tcase_add_test(tc, test_fork_bomb);
+	tcase_add_test(tc, test_closed_stdout);
 	tcase_add_test(tc, test_flood);
 	tcase_add_test(tc, test_cannot_exec);
 	tcase_add_test(tc, test_cannot_start);
