@@ -51,17 +51,19 @@ kq__pid_alive() {
 	[[ ${stat%% *} != Z ]]
 }
 
-# Stop one of our own processes by pid: TERM, then KILL after 3 s. Reaps it.
+# Stop one of our own processes by pid: TERM, then KILL after 3 s (20 s under valgrind, whose
+# leak check at exit takes a while). Reaps it.
 kq__kill_pid() {
-	local pid=$1 i
+	local pid=$1 i n=30
+	[[ -z ${KQ_VALGRIND:-} ]] || n=200
 	if kq__pid_alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 30; i++)); do
+		for ((i = 0; i < n; i++)); do
 			kq__pid_alive "$pid" || break
 			sleep 0.1
 		done
 		if kq__pid_alive "$pid"; then
-			echo "kq: pid $pid ignored SIGTERM for 3 s, sending SIGKILL" >&2
+			echo "kq: pid $pid ignored SIGTERM for $((n / 10)) s, sending SIGKILL" >&2
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi

@@ -315,7 +315,8 @@ kq__etc_wrap() {
 # With KQ_JOURNAL=1 it logs to the journal (no -l): its entries land in $KQ_DIR/NAME.journal.
 # With KQ_DAEMON_CAPS set (capability names without "cap_", comma-separated), it runs with those
 # alone in its bounding set, by setpriv, as the unit's CapabilityBoundingSet= runs it; and
-# kq_wait_ready checks that it has exactly those.
+# kq_wait_ready checks that it has exactly those. With KQ_VALGRIND set to a directory, it runs
+# under valgrind's memcheck, which writes its report there (NAME.PID.valgrind).
 kq_start_daemon() {
 	local name=$1 cfg=$2 ns pid log_args=(-l) wrap=()
 	shift 2
@@ -336,6 +337,10 @@ kq_start_daemon() {
 	# last: the wrappers before it mount, which the bounding set would no longer allow
 	[[ -z ${KQ_DAEMON_CAPS:-} ]] ||
 		wrap+=(setpriv --bounding-set "-all,+${KQ_DAEMON_CAPS//,/,+}" --inh-caps=-all)
+	[[ -z ${KQ_VALGRIND:-} ]] ||
+		wrap+=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect
+		       --errors-for-leak-kinds=definite,indirect --num-callers=30
+		       "--log-file=$KQ_VALGRIND/$name.%p.valgrind")
 	KQ_READY_BASE[$name]=$(kq_notify_count "$name" READY=1)
 	echo "=== kq: $(date '+%T.%N') starting keepquorumd -f $cfg $* in $ns" >>"$KQ_DIR/$name.log"
 	# A background job of a script inherits SIGINT ignored; the daemon must see it (SIGINT stops
