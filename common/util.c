@@ -184,8 +184,6 @@ int util_read_regular_file(const char *path, size_t max, char **out, size_t *len
 	return r;
 }
 
-
-
 const char *util_read_error(int r)
 {
 	return r == -EINVAL ? "not a regular file" : strerror(-r);
