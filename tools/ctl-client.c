@@ -234,6 +234,10 @@ static char *ctl_receive(int fd, const char *path, int64_t deadline, int wait_ms
 		}
 		if (errno == EINTR)
 			continue;
+		/* the daemon answered and closed while our request was still unread (a busy
+		 * daemon does that): the answer is whole, the reset comes after it */
+		if (errno == ECONNRESET && len)
+			break;
 		if (errno != EAGAIN) {
 			*why = errno == ECONNRESET
 			       ? xasprintf("%s closed the connection without an answer; is it "
