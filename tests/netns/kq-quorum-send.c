@@ -13,6 +13,7 @@
  * Then, on those bytes:
  *   -x OFF       byte OFF flipped (all its bits), repeatable
  *   -l LEN       only the first LEN bytes sent;  -L LEN  padded with zeros to LEN bytes
+ *   -C           cut at every length instead: one datagram of each of 0 .. length - 1 bytes
  * How often:
  *   -n COUNT     COUNT times (default 1), -g MS apart (default 0)
  *   -d SECONDS   as fast as the socket takes them, for SECONDS (instead of -n)
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 	const char *raw = NULL, *keyfile = NULL;
 	size_t flips[QSEND_MAX_FLIPS], n_flips = 0, len, cut = 0, pad = 0;
 	unsigned long long count = 1, gap_ms = 0, secs = 0, sent = 0;
+	bool cuts = false;
 	struct sockaddr_storage ss = {0};
 	struct conf_addr dst;
 	uint8_t buf[QSEND_BUF];
@@ -121,7 +123,7 @@ int main(int argc, char **argv)
 	int c, fd;
 
 	w.seq = qsend_now_usec();
-	while ((c = getopt(argc, argv, "r:k:t:T:s:f:o:x:l:L:n:g:d:")) != -1) {
+	while ((c = getopt(argc, argv, "r:k:t:T:s:f:o:x:l:L:n:g:d:C")) != -1) {
 		switch (c) {
 		case 'r': raw = optarg; break;
 		case 'k': keyfile = optarg; break;
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
 		case 'n': count = qsend_num(optarg, 100000000, "count"); break;
 		case 'g': gap_ms = qsend_num(optarg, 10000, "gap"); break;
 		case 'd': secs = qsend_num(optarg, 3600, "seconds"); break;
+		case 'C': cuts = true; break;
 		default: qsend_usage(NULL);
 		}
 	}
@@ -185,7 +188,15 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	if (secs) {
+	if (cuts) {
+		for (size_t l = 0; l < len; l++) {
+			if (send(fd, buf, l, 0) < 0 && errno != ECONNREFUSED) {
+				fprintf(stderr, "kq-quorum-send: send of %zu bytes: %s\n", l, strerror(errno));
+				return 1;
+			}
+			sent++;
+		}
+	} else if (secs) {
 		/* a flood: as fast as the socket takes them (a full queue waits, ICMP errors from a
 		 * closed port are skipped) */
 		unsigned long long end = qsend_now_usec() + secs * 1000000ULL;

@@ -12,6 +12,7 @@
  *                the checksum is made again after, unless -c. Repeatable.
  *   -c           the checksum left wrong (its complement)
  *   -l LEN       only the first LEN bytes sent (after the checksum is made)
+ *   -L           cut at every length instead: one packet of each of 0 .. length - 1 bytes
  *   -n COUNT     as many packets (default 1), -g MS apart (default 0)
  *
  * The advert is built by vrrp/packet.c's builder, so that an unmodified one is exactly what the
@@ -43,7 +44,7 @@ struct send_opts {
 	size_t edit_off[SEND_MAX_EDITS];
 	unsigned edit_val[SEND_MAX_EDITS];
 	size_t n_edits;
-	bool bad_csum;
+	bool bad_csum, cuts;
 	long len;        /* -1: the whole packet */
 	unsigned long count, gap_ms;
 	struct conf_addr src, dst;
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
 	char *eq;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "v:r:p:i:a:A:t:s:cl:n:g:")) != -1) {
+	while ((c = getopt(argc, argv, "v:r:p:i:a:A:t:s:cl:Ln:g:")) != -1) {
 		switch (c) {
 		case 'v': o.a.version = (unsigned)send_num(optarg, 255, "version"); break;
 		case 'r': o.a.vrid = (unsigned)send_num(optarg, 255, "VRID"); break;
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 			break;
 		case 'c': o.bad_csum = true; break;
 		case 'l': o.len = (long)send_num(optarg, VRRP_PKT_MAX, "length"); break;
+		case 'L': o.cuts = true; break;
 		case 'n': o.count = send_num(optarg, 1000000, "count"); break;
 		case 'g': o.gap_ms = send_num(optarg, 10000, "gap"); break;
 		default: send_usage(NULL);
@@ -231,6 +233,19 @@ int main(int argc, char **argv)
 	}
 	len = send_make(&o, pkt, sizeof(pkt));
 	fd = send_open(&o, argv[optind]);
+	if (o.cuts) {
+		for (size_t l = 0; l < len; l++) {
+			int r = send_one(&o, fd, pkt, l);
+
+			if (r < 0) {
+				fprintf(stderr, "kq-vrrp-send: send of %zu bytes: %s\n", l, strerror(-r));
+				return 1;
+			}
+		}
+		printf("sent %zu\n", len);
+		close(fd);
+		return 0;
+	}
 	for (unsigned long i = 0; i < o.count; i++) {
 		const struct timespec gap = {.tv_sec = (time_t)(o.gap_ms / 1000),
 					     .tv_nsec = (long)(o.gap_ms % 1000) * 1000000L};
