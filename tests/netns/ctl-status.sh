@@ -63,10 +63,12 @@ expect_cell() {
 }
 
 # --- the table against the JSON -------------------------------------------------------------
-# compare HOST: its human status shows what its JSON says (taken just before: nothing here
-# changes within a second but durations)
+# compare HOST MEMBER: HOST's human status shows what its JSON says (taken just before). MEMBER
+# is one HOST hears every heartbeat (the leader hears everyone, a follower only the leader), so
+# that nothing compared changes between the two requests: a follower last heard another
+# follower when that one led or campaigned, and its REACHABLE turns to no about 2 s later.
 compare() {
-	local h=$1 json text q
+	local h=$1 m=$2 json text q
 	json=$(kq_status "$h") || kq_fail "$h: status --json failed"
 	kq_assert_rc 0 kq_ctl "$h" status
 	text=$KQ_OUT
@@ -87,13 +89,13 @@ compare() {
 	q=$(grep '^quorum    ' <<<"$text") || kq_fail "$h: no quorum line in:"$'\n'"$text"
 	kq_assert_contains "$q" "role $(j .quorum.role), term $(j .quorum.term), leader h1" \
 		"$h's quorum line"
-	expect_cell "$h" "$text" MEMBER h3 REACHABLE "$(j '.quorum.members[] | select(.id == "h3") |
-		if .reachable then "yes" else "no" end')"
-	expect_cell "$h" "$text" MEMBER h3 PRIORITY "$(j '.quorum.members[] | select(.id == "h3") |
-		.priority')"
+	expect_cell "$h" "$text" MEMBER "$m" REACHABLE "$(j '.quorum.members[] |
+		select(.id == "'"$m"'") | if .reachable then "yes" else "no" end')"
+	expect_cell "$h" "$text" MEMBER "$m" PRIORITY "$(j '.quorum.members[] |
+		select(.id == "'"$m"'") | .priority')"
 }
-compare h1
-compare h2
+compare h1 h3
+compare h2 h1
 kq_assert_eq "$(kq_jq h2 '.instances[0].blocked_by')" no-quorum "h2's vi_51 blocked_by"
 kq_assert_rc 0 kq_ctl h1 status
 h1_text=$KQ_OUT
