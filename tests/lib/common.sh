@@ -9,7 +9,8 @@
 #   KQ_LOG_GLOBS       file patterns under $KQ_DIR whose tails kq_fail prints.
 #
 # Environment: KQ_KEEP=1 keeps the temp dir (its path is printed); KEEPQUORUM_REQUIRE_NETNS=1
-# turns a skip (no root, no netns, missing tool) into a failure; KQ_TEST_TIMEOUT (seconds)
+# turns a skip (no root, no netns, missing tool) into a failure; KQ_KILL_GRACE (seconds, 3)
+# is how long a process of ours may take to stop on SIGTERM; KQ_TEST_TIMEOUT (seconds)
 # bounds the whole test. Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip.
 
 if [[ -n ${KQ_COMMON_LOADED:-} ]]; then
@@ -51,11 +52,11 @@ kq__pid_alive() {
 	[[ ${stat%% *} != Z ]]
 }
 
-# Stop one of our own processes by pid: TERM, then KILL after 3 s (20 s under valgrind, whose
-# leak check at exit takes a while). Reaps it.
+# Stop one of our own processes by pid: TERM, then KILL after KQ_KILL_GRACE seconds (3 unless
+# a library or test sets it: tests/netns/lib.sh gives 20 to daemons under valgrind, whose leak
+# check at exit takes a while). Reaps it.
 kq__kill_pid() {
-	local pid=$1 i n=30
-	[[ -z ${KQ_VALGRIND:-} ]] || n=200
+	local pid=$1 i n=$((${KQ_KILL_GRACE:-3} * 10))
 	if kq__pid_alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
 		for ((i = 0; i < n; i++)); do

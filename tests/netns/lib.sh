@@ -337,6 +337,8 @@ kq_start_daemon() {
 	# last: the wrappers before it mount, which the bounding set would no longer allow
 	[[ -z ${KQ_DAEMON_CAPS:-} ]] ||
 		wrap+=(setpriv --bounding-set "-all,+${KQ_DAEMON_CAPS//,/,+}" --inh-caps=-all)
+	[[ -z ${KQ_VALGRIND:-} ]] || KQ_KILL_GRACE=20    # its leak check at exit takes a while
+	# shellcheck disable=SC2054 # the commas are valgrind's lists, not array elements
 	[[ -z ${KQ_VALGRIND:-} ]] ||
 		wrap+=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect
 		       --errors-for-leak-kinds=definite,indirect --num-callers=30

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/util.h"
 
@@ -301,16 +300,14 @@ static void kconf_read_file(struct kconf_reader *r, const char *path, const char
 		return;
 	}
 	/* an include of a FIFO, a terminal or /dev/stdin would wait for input, of /dev/zero read
-	 * up to the size bound: only regular files (the file named on the command line may be any) */
-	if (from) {
-		struct stat st;
-
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			kconf_error_add(r->errs, from, from_line, "include %s: not a regular file", path);
-			return;
-		}
+	 * up to the size bound: only regular files, checked on the open file (the file named on
+	 * the command line may be any) */
+	e = from ? util_read_regular_file(path, KCONF_MAX_FILE, &buf, &len)
+		 : util_read_file(path, KCONF_MAX_FILE, &buf, &len);
+	if (e == -EINVAL && from) {
+		kconf_error_add(r->errs, from, from_line, "include %s: not a regular file", path);
+		return;
 	}
-	e = util_read_file(path, KCONF_MAX_FILE, &buf, &len);
 	if (e < 0) {
 		kconf_error_add(r->errs, from ? from : path, from ? from_line : 0, "%s: %s", path,
 				e == -EFBIG ? "larger than 4 MiB" : strerror(-e));
