@@ -268,6 +268,25 @@ static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 		in->e->changed(in->e->changed_ud);
 }
 
+/* How far a master's next advert may move from its time: 1/32 of its interval, at most 10 ms
+ * (3 ms at 0.1 s). Its timer may fire that much late, which lets sd-event wake once for the
+ * adverts of many instances; and when one master's timer fires, the others due within their
+ * slack send too (inst_on_timer), that much early. A wake-up, with its timer re-arm and the
+ * loop's own calls, costs more than the send: at 250 instances x 0.1 s it was most of the
+ * daemon's CPU. A backup waits 3 intervals and more before it takes over; the master-down and
+ * skew timers stay exact (1 us), so failover times do not move. */
+#define INST_ADVERT_SLACK_DIV 32
+#define INST_ADVERT_SLACK_MAX_US 10000ULL
+
+static uint64_t inst_advert_slack(const struct vrrp_inst *in)
+{
+	uint64_t slack = in->fsm.p.advert_cs * 10000ULL / INST_ADVERT_SLACK_DIV;
+
+	if (slack > INST_ADVERT_SLACK_MAX_US)
+		slack = INST_ADVERT_SLACK_MAX_US;
+	return slack ? slack : 1;
+}
+
 static void inst_arm(struct vrrp_inst *in)
 {
 	uint64_t d = vrrp_fsm_deadline(&in->fsm);
@@ -276,16 +295,19 @@ static void inst_arm(struct vrrp_inst *in)
 		sd_event_source_set_enabled(in->timer, SD_EVENT_OFF);
 		return;
 	}
+	sd_event_source_set_time_accuracy(in->timer,
+					  in->fsm.state == VRRP_MASTER ? inst_advert_slack(in) : 1);
 	sd_event_source_set_time(in->timer, d);
 	sd_event_source_set_enabled(in->timer, SD_EVENT_ONESHOT);
 }
 
-void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
+/* inst_event, with the state machine stepped as of `now` */
+static void inst_event_at(struct vrrp_inst *in, const struct vrrp_event *ev, uint64_t now)
 {
 	struct vrrp_actions acts;
 	enum vrrp_state before = in->fsm.state;
 
-	vrrp_fsm_step(&in->fsm, ev, inst_now(in), &acts);
+	vrrp_fsm_step(&in->fsm, ev, now, &acts);
 	for (size_t i = 0; i < acts.n; i++) {
 		const struct vrrp_action *a = &acts.v[i];
 
@@ -311,6 +333,11 @@ void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
 	/* the other members follow (or hold it back) before anything else happens */
 	if (in->sync)
 		sync_settle(in->sync);
+}
+
+void inst_event(struct vrrp_inst *in, const struct vrrp_event *ev)
+{
+	inst_event_at(in, ev, inst_now(in));
 }
 
 void inst_apply_fault(struct vrrp_inst *in)
@@ -348,9 +375,28 @@ void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why)
 static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct vrrp_inst *in = userdata;
+	struct vrrp_engine *e = in->e;
 	struct vrrp_event ev = {.kind = VRRP_EV_TIMER};
+	uint64_t now = inst_now(in), d = in->fsm.deadline;
 
-	inst_event(in, &ev);
+	/* A master's advert that fired within its slack goes as of its time, so that its schedule
+	 * does not drift onto sd-event's wake-up grid (all masters would end up in one burst);
+	 * later than that (the daemon was held up), its schedule starts again from now. */
+	if (in->fsm.state == VRRP_MASTER && d && d < now && now - d <= inst_advert_slack(in))
+		inst_event_at(in, &ev, d);
+	else
+		inst_event(in, &ev);
+	if (e->quiet)
+		return 0;
+	/* the other masters whose advert is due within its slack send now, each as of its own
+	 * time, again so that its schedule does not drift (see INST_ADVERT_SLACK_DIV) */
+	for (size_t i = 0; i < e->n_insts; i++) {
+		struct vrrp_inst *o = e->insts[i];
+
+		d = o->fsm.deadline;
+		if (o != in && o->fsm.state == VRRP_MASTER && d && d <= now + inst_advert_slack(o))
+			inst_event_at(o, &ev, d > now ? d : now);
+	}
 	return 0;
 }
 
