@@ -61,6 +61,8 @@ struct vrrp_inst {
 	struct vrrp_sock *sock;           /* NULL while the interface is missing */
 	unsigned ifindex;
 	sd_event_source *timer;
+	uint64_t timer_slack;             /* its accuracy as last set (inst_arm); 0: not yet */
+	bool timer_on;                    /* enabled (inst_arm) */
 	sd_event_source *garp_timer;
 	unsigned garp_phase;              /* 0 none, 1 waiting for the delayed burst, 2 refreshing */
 	bool vips_up;

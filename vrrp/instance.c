@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netlink/errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ static void inst_send(struct vrrp_inst *in, unsigned priority)
 	 * claims nothing: the quorum's own timer shuts the gate in this same turn of the loop */
 	if (priority && !gate_may_advertise(in))
 		return;
-	memset(&a, 0, sizeof(a));
+	/* the header's fields; of addrs[] only the n_addrs set below (not 5 KiB for every advert) */
+	memset(&a, 0, offsetof(struct vrrp_advert, addrs));
 	a.version = in->c->version;
 	a.vrid = in->c->vrid;
 	a.priority = priority;
@@ -289,16 +291,25 @@ static uint64_t inst_advert_slack(const struct vrrp_inst *in)
 
 static void inst_arm(struct vrrp_inst *in)
 {
-	uint64_t d = vrrp_fsm_deadline(&in->fsm);
+	uint64_t d = vrrp_fsm_deadline(&in->fsm), slack;
 
 	if (!d) {
 		sd_event_source_set_enabled(in->timer, SD_EVENT_OFF);
+		in->timer_on = false;
 		return;
 	}
-	sd_event_source_set_time_accuracy(in->timer,
-					  in->fsm.state == VRRP_MASTER ? inst_advert_slack(in) : 1);
+	slack = in->fsm.state == VRRP_MASTER ? inst_advert_slack(in) : 1;
+	if (slack != in->timer_slack) {    /* sd-event reorders its queue even for the same value */
+		sd_event_source_set_time_accuracy(in->timer, slack);
+		in->timer_slack = slack;
+	}
 	sd_event_source_set_time(in->timer, d);
-	sd_event_source_set_enabled(in->timer, SD_EVENT_ONESHOT);
+	/* on, not oneshot: every event, the timer's own included, ends here with the next
+	 * deadline or none, and enabling it again each time would reorder sd-event's queues */
+	if (!in->timer_on) {
+		sd_event_source_set_enabled(in->timer, SD_EVENT_ON);
+		in->timer_on = true;
+	}
 }
 
 /* inst_event, with the state machine stepped as of `now` */

@@ -2,6 +2,7 @@
  * input is the arguments. Every read of a received packet is preceded by a length check. */
 #include "vrrp/packet.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -162,7 +163,8 @@ static void pkt_decode(const struct vrrp_rx *rx, unsigned version, struct vrrp_a
 	const uint8_t *p = rx->buf;
 	size_t alen = pkt_addr_len(rx->family);
 
-	memset(out, 0, sizeof(*out));
+	/* the header's fields; of addrs[] only the n_addrs decoded (not 5 KiB for every advert) */
+	memset(out, 0, offsetof(struct vrrp_advert, addrs));
 	out->version = version;
 	out->vrid = p[1];
 	out->priority = p[2];
@@ -177,6 +179,7 @@ static void pkt_decode(const struct vrrp_rx *rx, unsigned version, struct vrrp_a
 		out->interval_cs = (p[4] & 0x0fu) << 8 | p[5];
 	}
 	for (size_t i = 0; i < out->n_addrs; i++) {
+		memset(&out->addrs[i], 0, sizeof(out->addrs[i]));
 		out->addrs[i].family = rx->family;
 		memcpy(&out->addrs[i].u, p + VRRP_HDR_LEN + i * alen, alen);
 	}

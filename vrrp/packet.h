@@ -79,7 +79,7 @@ struct vrrp_advert {
 	uint8_t auth[VRRP_AUTH_LEN]; /* v2 PASS data, zero-padded; as received whatever the type */
 	int family;              /* AF_INET / AF_INET6, of the addresses and of the IP header */
 	size_t n_addrs;
-	struct conf_addr addrs[VRRP_MAX_ADDRS];
+	struct conf_addr addrs[VRRP_MAX_ADDRS]; /* beyond n_addrs: unspecified */
 };
 
 /* What recvmsg gave: the VRRP bytes (IPv4: after the IP header, which the caller strips; IPv6: the

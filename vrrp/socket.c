@@ -35,7 +35,15 @@ struct vrrp_sock {
 
 void vrrp_sock_group(int family, struct conf_addr *out)
 {
-	conf_addr_parse(family == AF_INET ? "224.0.0.18" : "ff02::12", out);
+	/* 224.0.0.18 and ff02::12 (RFC 5798 5.1.1.2, 5.1.2.2), on every advert sent: not parsed */
+	static const struct in6_addr v6 = {{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}}};
+
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	if (family == AF_INET)
+		out->u.v4.s_addr = htonl(0xe0000012u);
+	else
+		out->u.v6 = v6;
 }
 
 unsigned vrrp_sock_ifindex(const struct vrrp_sock *s)
