@@ -13,7 +13,9 @@
 # At the end it prints: the faults injected, the seconds with no VIP holder (a healthy majority
 # existed all along: one fault at a time), the seconds with two holders (must be 0), the
 # writes acknowledged and missing from the final primary (must be 0 under synchronous
-# replication), and the failover times. Exit 1 when an invariant broke.
+# replication), and the failover times. Exit 1 when an invariant broke, when a fault did not
+# settle (no holder or no writes a minute after its repair), or when fewer writes than one
+# every 2 s were acknowledged: a cluster that stops serving must not pass for a safe one.
 # Environment: CHAOS_MINUTES (5), CHAOS_SEED (random), and those of tests/netns/lib.sh.
 set -euo pipefail
 top=${KQ_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -294,4 +296,8 @@ chaos report: $MINUTES min, seed $SEED
 EOF
 ((${two%% *} == 0)) || kq_fail "the VIP was on two hosts at once"
 ((missing == 0)) || kq_fail "$missing acknowledged writes missing: $(comm -23 "$KQ_DIR/acked-seqs" "$KQ_DIR/in-primary" | head -20 | tr '\n' ' ')"
+((unsettled == 0)) ||
+	kq_fail "$unsettled fault(s) did not settle:"$'\n'"$(grep -B3 ' unsettled ' "$EVENTS" | head -40)"
+((acked >= MINUTES * 30)) ||
+	kq_fail "only $acked writes acknowledged in $MINUTES min, fewer than one every 2 s: the cluster did not serve"
 echo "PASS: $KQ_TEST_NAME"
