@@ -11,7 +11,7 @@
 # Environment: KQ_KEEP=1 keeps the temp dir (its path is printed); KEEPQUORUM_REQUIRE_NETNS=1
 # turns a skip (no root, no netns, missing tool) into a failure; KQ_KILL_GRACE (seconds, 3)
 # is how long a process of ours may take to stop on SIGTERM; KQ_TEST_TIMEOUT (seconds)
-# bounds the whole test. Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip.
+# bounds the whole test (default KQ_DEFAULT_TIMEOUT, times 2.5 when KQ_SANITIZERS=yes). Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip.
 
 if [[ -n ${KQ_COMMON_LOADED:-} ]]; then
 	return 0
@@ -102,13 +102,20 @@ trap 'kq__on_signal INT' INT
 trap 'kq__on_signal TERM' TERM
 trap 'kq__on_signal HUP' HUP
 
-# A stuck scenario must not hang `make check`: SIGTERM ourselves after KQ_TEST_TIMEOUT seconds.
+# A stuck scenario must not hang `make check`: SIGTERM ourselves after KQ_TEST_TIMEOUT seconds,
+# or the library's default, 2.5 times as long under the sanitizers (KQ_SANITIZERS=yes: the
+# daemons run two to three times slower there).
+kq__guard=${KQ_DEFAULT_TIMEOUT:-120}
+if [[ ${KQ_SANITIZERS:-no} == yes ]]; then
+	kq__guard=$((kq__guard * 5 / 2))
+fi
+kq__guard=${KQ_TEST_TIMEOUT:-$kq__guard}
 (
 	trap 'kill "$kq_sleep" 2>/dev/null; exit 0' TERM
-	sleep "${KQ_TEST_TIMEOUT:-${KQ_DEFAULT_TIMEOUT:-120}}" &
+	sleep "$kq__guard" &
 	kq_sleep=$!
 	wait "$kq_sleep"
-	echo "FAIL: $KQ_TEST_NAME: still running after ${KQ_TEST_TIMEOUT:-${KQ_DEFAULT_TIMEOUT:-120}} s" >&2
+	echo "FAIL: $KQ_TEST_NAME: still running after $kq__guard s" >&2
 	: >"$KQ_DIR/.failed"
 	kill -TERM $$
 ) &

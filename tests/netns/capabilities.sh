@@ -12,8 +12,8 @@
 #  3. Two scenarios run again whole under the set: vrrp-promote.sh (hooks as nobody, a promote
 #     killed at its timeout) and vrrp-ipv6.sh (VRRPv3 over IPv6, unsolicited NAs).
 set -euo pipefail
-# many cases, each asking the daemons several times: slow under ASan on a busy machine
-KQ_DEFAULT_TIMEOUT=300
+# many cases, each asking the daemons several times (common.sh gives 2.5 times that under ASan)
+KQ_DEFAULT_TIMEOUT=150
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
 

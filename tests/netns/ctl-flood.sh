@@ -12,8 +12,8 @@
 #  4. Through it all: h1 MASTER with the VIP, no transition, h2 BACKUP; afterwards h1's
 #     descriptors are back where they were.
 set -euo pipefail
-# many cases, each asking the daemons several times: slow under ASan on a busy machine
-KQ_DEFAULT_TIMEOUT=300
+# many cases, each asking the daemons several times (common.sh gives 2.5 times that under ASan)
+KQ_DEFAULT_TIMEOUT=150
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
 

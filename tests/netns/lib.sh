@@ -12,7 +12,7 @@
 # Environment (set by `make check`): KEEPQUORUMD, KEEPQUORUMCTL (absolute paths of the binaries),
 # KQ_BUILDDIR, KQ_SRCDIR. Optional: KQ_KEEP=1 keeps the temp dir (its path is printed);
 # KEEPQUORUM_REQUIRE_NETNS=1 turns a skip (no root, no netns, missing tool) into a failure;
-# KQ_TEST_TIMEOUT (seconds, default 120) bounds the whole scenario.
+# KQ_TEST_TIMEOUT (seconds, default 120, 300 under the sanitizers) bounds the whole scenario.
 #
 # Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip.
 #

@@ -14,8 +14,8 @@
 #     key can do): the leader answers status all along (each within keepquorumctl's timeout),
 #     keeps its lease, its term and the VIP; the followers never start an election.
 set -euo pipefail
-# many cases, each asking the daemons several times: slow under ASan on a busy machine
-KQ_DEFAULT_TIMEOUT=300
+# many cases, each asking the daemons several times (common.sh gives 2.5 times that under ASan)
+KQ_DEFAULT_TIMEOUT=150
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${KQ_SRCDIR:-$(dirname "$0")/../..}/tests/netns/lib.sh"
 

@@ -13,7 +13,8 @@
 #
 # It builds on tests/lib/common.sh (kq_fail, kq_skip, kq_poll, kq_wait_for, exit codes 0 pass,
 # 1 fail, 77 skip; KQ_KEEP=1 keeps the temp dir; KQ_TEST_TIMEOUT bounds the test, here 180 s by
-# default). It makes no namespaces and needs no root; a netns scenario may source it too.
+# default, 450 under the sanitizers). It makes no namespaces and needs no root; a netns scenario
+# may source it too.
 #
 # Environment: KQ_BUILDDIR (set by `make check`) to find tests/pg/kq-pg-probe. Optional: PG_BINDIR
 # (default: the newest /usr/lib/postgresql/*/bin); KEEPQUORUM_REQUIRE_NETNS=1 turns a skip into a
