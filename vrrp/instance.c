@@ -271,12 +271,16 @@ static void inst_transition(struct vrrp_inst *in, const struct vrrp_action *act)
 }
 
 /* How far a master's next advert may move from its time: 1/32 of its interval, at most 10 ms
- * (3 ms at 0.1 s). Its timer may fire that much late, which lets sd-event wake once for the
- * adverts of many instances; and when one master's timer fires, the others due within their
- * slack send too (inst_on_timer), that much early. A wake-up, with its timer re-arm and the
- * loop's own calls, costs more than the send: at 250 instances x 0.1 s it was most of the
- * daemon's CPU. A backup waits 3 intervals and more before it takes over; the master-down and
- * skew timers stay exact (1 us), so failover times do not move. */
+ * (3 ms at 0.1 s). Its timer is armed that much early with that much accuracy, so sd-event
+ * wakes within [time - slack, time] and may wake once for the adverts of many instances; and
+ * when one master's timer fires, the others due within their slack send too (inst_on_timer).
+ * Each advert is stepped as of its own time, so no schedule moves (sd-event wakes at the end
+ * of a window unless it can share a wake-up: a window after the time would have made every
+ * advert a little late, and each late one would have started its schedule again from then).
+ * A wake-up, with its timer re-arm and the loop's own calls, costs more than the send: at 250
+ * instances x 0.1 s it was most of the daemon's CPU. A backup waits 3 intervals and more
+ * before it takes over; the master-down and skew timers stay exact (1 us), so failover times
+ * do not move. */
 #define INST_ADVERT_SLACK_DIV 32
 #define INST_ADVERT_SLACK_MAX_US 10000ULL
 
@@ -303,7 +307,8 @@ static void inst_arm(struct vrrp_inst *in)
 		sd_event_source_set_time_accuracy(in->timer, slack);
 		in->timer_slack = slack;
 	}
-	sd_event_source_set_time(in->timer, d);
+	/* a master's window ends at its time (see INST_ADVERT_SLACK_DIV) */
+	sd_event_source_set_time(in->timer, slack > 1 && d > slack ? d - slack : d);
 	/* on, not oneshot: every event, the timer's own included, ends here with the next
 	 * deadline or none, and enabling it again each time would reorder sd-event's queues */
 	if (!in->timer_on) {
@@ -383,6 +388,15 @@ void inst_set_gate_group(struct vrrp_inst *in, bool open, const char *why)
 	inst_apply_gate(in);
 }
 
+/* When a master's advert due at `d` goes at `now` (within its slack before d, or after it):
+ * as of d, so that its schedule does not drift onto sd-event's wake-up grid (all masters would
+ * end up in one burst); more than its slack late (the daemon was held up), as of now: its
+ * schedule starts again from there. */
+static uint64_t inst_advert_time(const struct vrrp_inst *in, uint64_t d, uint64_t now)
+{
+	return d + inst_advert_slack(in) >= now ? d : now;
+}
+
 static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct vrrp_inst *in = userdata;
@@ -390,23 +404,19 @@ static int inst_on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct vrrp_event ev = {.kind = VRRP_EV_TIMER};
 	uint64_t now = inst_now(in), d = in->fsm.deadline;
 
-	/* A master's advert that fired within its slack goes as of its time, so that its schedule
-	 * does not drift onto sd-event's wake-up grid (all masters would end up in one burst);
-	 * later than that (the daemon was held up), its schedule starts again from now. */
-	if (in->fsm.state == VRRP_MASTER && d && d < now && now - d <= inst_advert_slack(in))
-		inst_event_at(in, &ev, d);
+	if (in->fsm.state == VRRP_MASTER && d && d <= now + inst_advert_slack(in))
+		inst_event_at(in, &ev, inst_advert_time(in, d, now));
 	else
 		inst_event(in, &ev);
 	if (e->quiet)
 		return 0;
-	/* the other masters whose advert is due within its slack send now, each as of its own
-	 * time, again so that its schedule does not drift (see INST_ADVERT_SLACK_DIV) */
+	/* the other masters whose advert is due within their slack send now too */
 	for (size_t i = 0; i < e->n_insts; i++) {
 		struct vrrp_inst *o = e->insts[i];
 
 		d = o->fsm.deadline;
 		if (o != in && o->fsm.state == VRRP_MASTER && d && d <= now + inst_advert_slack(o))
-			inst_event_at(o, &ev, d > now ? d : now);
+			inst_event_at(o, &ev, inst_advert_time(o, d, now));
 	}
 	return 0;
 }
