@@ -15,11 +15,15 @@
 #     to the next, so their phases are 2.34 ms apart, a chain shorter than a slack from link to
 #     link and 16 ms long in all;
 #   - 2 at advert_int 0.15 s (slack 4.69 ms), whose phases slide through the chain's.
-# Over about 8 s, for every instance (its first advert, sent on becoming MASTER, is the origin):
-#   1. no advert k is sent before origin + k x advert_int - slack (less 2 ms for delivery): a
-#      lower bound only, since a loaded machine may delay adverts but never advance them;
-#   2. the mean interval is advert_int, within -0.5 % .. +2 %, and no interval is shorter than
-#      advert_int - 2 x slack (one sent late by up to its slack, the next early by as much);
+# Over about 8 s, for every instance. Its schedule starts when it decides to become MASTER; its
+# first advert leaves after the work of that step (its VIP added, the log, the notify fork), which
+# under ASan with ten instances at once took 8 ms, so the wire does not show that origin. The
+# origin is taken from the adverts its timer sent (k >= 1): the median of t(k) - k x advert_int.
+#   1. no advert k >= 1 is sent before origin + k x advert_int - slack (less 2 ms for delivery):
+#      a lower bound only, since a loaded machine may delay adverts but never advance them;
+#   2. from advert 1 on, the mean interval is advert_int, within -0.5 % .. +2 %, and no interval
+#      is shorter than advert_int - 2 x slack (one sent late by up to its slack, the next early by
+#      as much);
 #   3. batching happens: the chain's adverts go out in fewer bursts (frames within 1 ms of each
 #      other) than 60 % of their number (3 bursts per interval expected for 8 instances).
 set -euo pipefail
@@ -48,7 +52,7 @@ WINDOW=8
 	done
 } >"$KQ_DIR/h1.ini"
 
-# the capture runs before h1 starts: every instance's first advert is its origin
+# the capture runs before h1 starts: every instance's first advert is on it
 kq_capture_start adverts "$(kq_ns h2)" eth0 "ip proto 112"
 kq_start_daemon h1 "$KQ_DIR/h1.ini"
 kq_wait_ready h1
@@ -68,15 +72,22 @@ for s in "${SPECS[@]}"; do
 		END {
 			if (n < 10) { printf "only %d adverts\n", n; exit 1 }
 			slack = ai / 32; if (slack > 0.010) slack = 0.010
+			# the origin: the median of t(k) - k x ai over the adverts of its timer (insertion sort)
+			for (k = 1; k < n; k++) {
+				o = t[k] - k * ai
+				for (j = k - 1; j >= 1 && s[j] > o; j--) s[j + 1] = s[j]
+				s[j + 1] = o
+			}
+			m = n - 1; origin = m % 2 ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
 			worst = 1e9; minint = 1e9
 			for (k = 1; k < n; k++) {
-				early = t[k] - (t[0] + k * ai)      # > 0: late, < 0: early
+				early = t[k] - (origin + k * ai)      # > 0: late, < 0: early
 				if (early < worst) { worst = early; wk = k }
-				if (t[k] - t[k - 1] < minint) minint = t[k] - t[k - 1]
+				if (k >= 2 && t[k] - t[k - 1] < minint) minint = t[k] - t[k - 1]
 			}
-			mean = (t[n - 1] - t[0]) / (n - 1)
-			printf "%d adverts, mean interval %.2f ms, shortest %.2f ms, most ahead of schedule %.2f ms (advert %d)\n",
-				n, mean * 1000, minint * 1000, -worst * 1000, wk
+			mean = (t[n - 1] - t[1]) / (n - 2)
+			printf "%d adverts, first after %.2f ms, then mean interval %.2f ms, shortest %.2f ms, most ahead of schedule %.2f ms (advert %d)\n",
+				n, (t[1] - t[0]) * 1000, mean * 1000, minint * 1000, -worst * 1000, wk
 			if (worst < -(slack + 0.002)) { print "sent ahead of its schedule by more than its slack"; exit 1 }
 			if (mean < ai * 0.995 || mean > ai * 1.02) { print "mean interval off advert_int"; exit 1 }
 			if (minint < ai - 2 * slack - 0.001) { print "an interval shorter than advert_int - 2 x slack"; exit 1 }
