@@ -342,3 +342,11 @@ uint64_t vrrp_fsm_deadline(const struct vrrp_fsm *f)
 {
 	return f->deadline;
 }
+
+bool vrrp_fsm_advance_advert(struct vrrp_fsm *f, uint64_t now, uint64_t at)
+{
+	if (f->state != VRRP_MASTER || !f->deadline || at <= now || at >= f->deadline)
+		return false;
+	f->deadline = at;
+	return true;
+}

@@ -93,6 +93,9 @@ void vrrp_fsm_step(struct vrrp_fsm *f, const struct vrrp_event *ev, uint64_t now
 		   struct vrrp_actions *out);
 /* When the caller must deliver VRRP_EV_TIMER; 0 when no timer runs. */
 uint64_t vrrp_fsm_deadline(const struct vrrp_fsm *f);
+/* A MASTER's next advert brought forward to `at`, to go with other masters' adverts: only to a
+ * time after `now` and before its deadline, so no interval grows. True when it moved. */
+bool vrrp_fsm_advance_advert(struct vrrp_fsm *f, uint64_t now, uint64_t at);
 
 /* RFC 5798 6.1: Skew_Time and Master_Down_Interval, in microseconds. */
 uint64_t vrrp_fsm_skew_us(unsigned version, unsigned priority, unsigned master_adv_cs);

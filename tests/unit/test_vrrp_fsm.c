@@ -213,6 +213,34 @@ START_TEST(test_master)
 }
 END_TEST
 
+/* vrrp_fsm_advance_advert: a MASTER's next advert only ever earlier, and after now */
+START_TEST(test_advance_advert)
+{
+	struct vrrp_fsm f;
+	struct vrrp_actions a;
+	uint64_t t;
+
+	fsm_make(&f, 3, 100, 10);
+	ck_assert(!vrrp_fsm_advance_advert(&f, 0, 1));            /* INIT: no */
+	fsm_ev(&f, VRRP_EV_STARTUP, 0, &a);
+	ck_assert(!vrrp_fsm_advance_advert(&f, 0, 1));            /* BACKUP: no */
+	t = vrrp_fsm_deadline(&f);
+	fsm_ev(&f, VRRP_EV_TIMER, t, &a);
+	ck_assert_int_eq(f.state, VRRP_MASTER);
+	ck_assert_uint_eq(vrrp_fsm_deadline(&f), t + SEC / 10);
+	ck_assert(!vrrp_fsm_advance_advert(&f, t, t));            /* not now, */
+	ck_assert(!vrrp_fsm_advance_advert(&f, t, t + SEC / 10)); /* nor at its time, */
+	ck_assert(!vrrp_fsm_advance_advert(&f, t, t + SEC));      /* nor later */
+	ck_assert_uint_eq(vrrp_fsm_deadline(&f), t + SEC / 10);
+	ck_assert(vrrp_fsm_advance_advert(&f, t, t + 60000));
+	ck_assert_uint_eq(vrrp_fsm_deadline(&f), t + 60000);
+	/* the schedule runs on from there */
+	fsm_ev(&f, VRRP_EV_TIMER, t + 60000, &a);
+	ck_assert_str_eq(fsm_kinds(&a), "A");
+	ck_assert_uint_eq(vrrp_fsm_deadline(&f), t + 160000);
+}
+END_TEST
+
 START_TEST(test_fault_and_stop)
 {
 	struct vrrp_fsm f;
@@ -428,6 +456,7 @@ int main(void)
 	tcase_add_test(tc, test_gated);
 	tcase_add_test(tc, test_want_master);
 	tcase_add_test(tc, test_every_cell);
+	tcase_add_test(tc, test_advance_advert);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
