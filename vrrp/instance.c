@@ -317,13 +317,48 @@ static void inst_arm(struct vrrp_inst *in)
 	}
 }
 
+/* A master whose schedule starts (again) at `now` -- it became MASTER, or an advert went off its
+ * schedule -- brings its next advert forward to the latest next advert of another master with
+ * the same interval before its own. From then on the two go in one wake-up of the daemon, and
+ * of every backup, which reads a burst of adverts at once (vrrp/socket.c). Without it, masters
+ * that took over one after the other lie all over the interval, and the daemon wakes once for
+ * each few (INST_ADVERT_SLACK_DIV). Only the first interval is shortened, never below the
+ * slack, and never lengthened: backups time out on the longest gap, and the RFC lets a master
+ * send early. A master due within its slack is swept in this very wake-up, as of its time, so
+ * its next advert is an interval later. */
+static void inst_align(struct vrrp_inst *in, uint64_t now)
+{
+	uint64_t ai = in->fsm.p.advert_cs * 10000ULL, slack = inst_advert_slack(in), best = 0;
+
+	for (size_t i = 0; i < in->e->n_insts; i++) {
+		const struct vrrp_inst *o = in->e->insts[i];
+		uint64_t next = o->fsm.deadline;
+
+		if (o == in || o->fsm.state != VRRP_MASTER || !next ||
+		    o->fsm.p.advert_cs != in->fsm.p.advert_cs)
+			continue;
+		if (next <= now + slack)
+			next += ai;
+		if (next > best && next < in->fsm.deadline)
+			best = next;
+	}
+	if (best > now + slack)
+		vrrp_fsm_advance_advert(&in->fsm, now, best);
+}
+
 /* inst_event, with the state machine stepped as of `now` */
 static void inst_event_at(struct vrrp_inst *in, const struct vrrp_event *ev, uint64_t now)
 {
 	struct vrrp_actions acts;
 	enum vrrp_state before = in->fsm.state;
+	uint64_t before_deadline = in->fsm.deadline;
 
 	vrrp_fsm_step(&in->fsm, ev, now, &acts);
+	/* on schedule, a master's deadline moves by exactly one interval */
+	if (in->fsm.state == VRRP_MASTER &&
+	    (before != VRRP_MASTER || (in->fsm.deadline != before_deadline &&
+				       in->fsm.deadline != before_deadline + in->fsm.p.advert_cs * 10000ULL)))
+		inst_align(in, now);
 	for (size_t i = 0; i < acts.n; i++) {
 		const struct vrrp_action *a = &acts.v[i];
 
