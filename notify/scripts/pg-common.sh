@@ -203,6 +203,10 @@ pgc_load() {
 		fi
 	done
 	export PGCONNECT_TIMEOUT=$CONNECT_TIMEOUT
+	# The owner may read, write and enter what the scripts make: keepalived runs its scripts
+	# with umask 0177, under which mktemp -d (0700) and pg_basebackup's directories come out
+	# 0600, closed to their owner. Group and other bits stay as the caller masked them.
+	umask "$(printf '%04o' $(($(umask) & 077)))"
 	PGC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/keepquorum-pg.XXXXXX") ||
 		pgc_fail "cannot create a temp dir in ${TMPDIR:-/tmp}"
 	trap 'rm -rf "$PGC_TMP"' EXIT

@@ -108,6 +108,16 @@ expect 0 "check-pg on p"
 expect_line '^primary, lsn [0-9A-F]+/[0-9A-F]+, timeline 1$' "check-pg on p"
 pgs p check-pg --primary
 expect 0 "check-pg --primary on p"
+# keepalived runs its scripts with umask 0177, which would close the scripts' own temp dir
+# (mktemp -d, 0700) to them
+SCRIPTS_REAL=$SCRIPTS
+SCRIPTS=$KQ_PG_RUN/umask
+mkdir -p "$SCRIPTS"
+printf '#!/bin/sh\numask 0177\nexec "%s/check-pg" "$@"\n' "$SCRIPTS_REAL" >"$SCRIPTS/check-pg"
+chmod 0755 "$SCRIPTS" "$SCRIPTS/check-pg"
+pgs p check-pg --primary
+expect 0 "check-pg --primary on p under keepalived's umask 0177"
+SCRIPTS=$SCRIPTS_REAL
 pgs p check-pg --standby
 expect 1 "check-pg --standby on p"
 expect_line '^primary, .*: not a standby' "check-pg --standby on p"
