@@ -51,29 +51,7 @@ kq_wait_for "[[ \$(pg_psql db1 \"SELECT count(*) FROM pg_stat_replication WHERE 
 
 # --- the cluster -----------------------------------------------------------------------------
 # the shipped scripts learn about the local server from a defaults file (PG_SCRIPTS_ENV)
-for i in 1 2 3; do
-	cat >"$KQ_DIR/h$i.pg.env" <<-EOF
-		PGDATA=$KQ_PG_RUN/db$i
-		PG_BINDIR=$KQ_PG_BINDIR
-		PGHOST=$(pg_sockdir "db$i")
-		PGPORT=$PORT
-		PGUSER=postgres
-		PROMOTE_WAIT=10
-		DEMOTE_MODE=stop
-	EOF
-done
-chmod 644 "$KQ_DIR"/*.pg.env
-pg_check_ini() {
-	printf '[pg_check pg]\nconninfo = %s connect_timeout=2\ninterval = 0.3\ntimeout = 2\n' \
-		"$(pg_conninfo "db${1#h}")"
-	printf 'rise = 1\nfall = 2\n'
-}
-QL_GLOBAL_EXTRA="script_user = postgres"
-QL_INSTANCE_EXTRA="track_script = pg
-promote = $SCRIPTS/pg-promote
-demote = $SCRIPTS/pg-demote
-promote_timeout = 15"
-QL_HOST_INI=pg_check_ini
+ql_pg_members "$PORT" "$SCRIPTS"
 QL_PRIORITY[h1]=200
 QL_PRIORITY[h2]=100
 QL_PRIORITY[h3]=150
