@@ -65,7 +65,7 @@ kq_wait_for "[[ \$(pg_psql db1 \"SELECT count(*) FROM pg_stat_replication WHERE 
 # --- the cluster, as quorum-pg.sh builds it ------------------------------------------------------
 # nopreempt: a member coming back would otherwise take the lead back by a hand-over, in the
 # middle of the repair of the others
-ql_pg_members "$PORT" "$SCRIPTS" "nopreempt = yes"
+ql_pg_members "$SCRIPTS" "nopreempt = yes"
 QL_PRIORITY[h1]=200
 QL_PRIORITY[h2]=150
 QL_PRIORITY[h3]=100

@@ -41,15 +41,7 @@ PORT=$(pg_port a)
 # write_cfg HOST PRIORITY SERVER: the shipped scripts, told about the local server by a
 # defaults file (PG_SCRIPTS_ENV)
 write_cfg() {
-	cat >"$KQ_DIR/$1.pg.env" <<-EOF
-		PGDATA=$KQ_PG_RUN/$3
-		PG_BINDIR=$KQ_PG_BINDIR
-		PGHOST=$(pg_sockdir "$3")
-		PGPORT=$PORT
-		PGUSER=postgres
-		PROMOTE_WAIT=10
-		DEMOTE_MODE=stop
-	EOF
+	pg_scripts_env "$KQ_DIR/$1.pg.env" "$3"
 	{
 		kq_vrrp_ini "$1" db "virtual_router_id = 61" "version = 3" "priority = $2" \
 			"advert_int = 0.2" "virtual_ipaddress = $VIP/24" "track_script = pg" \
@@ -62,7 +54,6 @@ write_cfg() {
 }
 write_cfg h1 150 a
 write_cfg h2 100 b
-chmod 644 "$KQ_DIR"/*.pg.env
 
 PG_SCRIPTS_ENV=$KQ_DIR/h1.pg.env kq_start_daemon h1 "$KQ_DIR/h1.ini"
 kq_wait_ready h1

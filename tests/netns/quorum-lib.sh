@@ -186,27 +186,17 @@ ql_wait_holder() {
 	kq_wait_for "[[ \$(kq_vip_holders $QL_VIP/24 ${QL_HOSTS[*]}) == $1 ]]" "$2" "the VIP on $1 only"
 }
 
-# ql_pg_members PORT SCRIPTS [LINE...]: members h1..h3 over the PostgreSQL servers db1..db3
-# (tests/pg/lib.sh; their sockets on PORT): for each, a defaults file for the shipped scripts in
-# SCRIPTS ($KQ_DIR/hN.pg.env, to start its daemon with as PG_SCRIPTS_ENV; promote waits 10 s,
-# demote stops the server) and a [pg_check pg] on its own server (QL_HOST_INI); the scripts run
+# ql_pg_members SCRIPTS [LINE...]: members h1..h3 over the PostgreSQL servers db1..db3
+# (tests/pg/lib.sh): for each, a defaults file for the shipped scripts in SCRIPTS
+# ($KQ_DIR/hN.pg.env, pg_scripts_env: to start its daemon with as PG_SCRIPTS_ENV) and a [pg_check pg] on its own server (QL_HOST_INI); the scripts run
 # as postgres; vi_51 tracks the check and runs pg-promote and pg-demote, with the LINEs (ini
 # lines of its own). ql_cluster writes the configs after.
 ql_pg_members() {
-	local port=$1 scripts=$2 i
-	shift 2
+	local scripts=$1 i
+	shift
 	for i in 1 2 3; do
-		cat >"$KQ_DIR/h$i.pg.env" <<-EOF
-			PGDATA=$KQ_PG_RUN/db$i
-			PG_BINDIR=$KQ_PG_BINDIR
-			PGHOST=$(pg_sockdir "db$i")
-			PGPORT=$port
-			PGUSER=postgres
-			PROMOTE_WAIT=10
-			DEMOTE_MODE=stop
-		EOF
+		pg_scripts_env "$KQ_DIR/h$i.pg.env" "db$i"
 	done
-	chmod 644 "$KQ_DIR"/h[123].pg.env
 	QL_HOST_INI=ql__pg_check_ini
 	QL_GLOBAL_EXTRA="script_user = postgres"
 	QL_INSTANCE_EXTRA=$(printf '%s\n' "track_script = pg" "$@" "promote = $scripts/pg-promote" \

@@ -51,7 +51,7 @@ kq_wait_for "[[ \$(pg_psql db1 \"SELECT count(*) FROM pg_stat_replication WHERE 
 
 # --- the cluster -----------------------------------------------------------------------------
 # the shipped scripts learn about the local server from a defaults file (PG_SCRIPTS_ENV)
-ql_pg_members "$PORT" "$SCRIPTS"
+ql_pg_members "$SCRIPTS"
 QL_PRIORITY[h1]=200
 QL_PRIORITY[h2]=100
 QL_PRIORITY[h3]=150

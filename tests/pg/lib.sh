@@ -182,6 +182,21 @@ pg_conninfo() {
 	echo "host=$(pg_sockdir "$1") port=$(pg_port "$1") user=postgres dbname=postgres"
 }
 
+# pg_scripts_env FILE NAME: a defaults file for the shipped scripts (PG_SCRIPTS_ENV) about server
+# NAME: promote waits 10 s, demote stops the server; readable by the scripts' user.
+pg_scripts_env() {
+	cat >"$1" <<-EOF
+		PGDATA=$KQ_PG_RUN/$2
+		PG_BINDIR=$KQ_PG_BINDIR
+		PGHOST=$(pg_sockdir "$2")
+		PGPORT=$(pg_port "$2")
+		PGUSER=postgres
+		PROMOTE_WAIT=10
+		DEMOTE_MODE=stop
+	EOF
+	chmod 644 "$1"
+}
+
 # pg_netns NAME HOST ADDRESS (before pg_create_*; needs tests/netns/lib.sh and its lab): server
 # NAME runs in HOST's network namespace and listens there on every address (so on a VIP too)
 # as well as on its own unix socket directory; clients of the lab's 10.77.0.0/24 are trusted,
